@@ -1,0 +1,3 @@
+"""Coproduce: a platform for co-produced public services."""
+
+__version__ = "0.1.0"

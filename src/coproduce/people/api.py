@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+
+from coproduce.api.auth import viewer
+from coproduce.api.pagination import Pagination
+from coproduce.people import selectors, services
+from coproduce.people.models import Membership, MembershipStatus
+
+router = Router(tags=["people"])
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    slug: str
+    kind: str
+    sector: str
+    description: str
+    is_public: bool
+    parent_id: int | None
+
+
+class MembershipOut(Schema):
+    id: int
+    person_id: int
+    person_name: str = Field(..., alias="person.display_name")
+    organisation_id: int
+    role: str
+    status: str
+    number: str
+    applied_at: datetime
+    decided_at: datetime | None
+    decline_reason: str
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    email: str
+    phone: str
+    address: str
+    postcode: str
+    about: str
+    skills: list[dict[str, str]]
+
+
+class MeOut(Schema):
+    person: PersonOut | None
+    roles: dict[int, str]
+
+
+class ApplyIn(Schema):
+    note: str = Field("", max_length=2000)
+
+
+class DecisionIn(Schema):
+    approve: bool
+    reason: str = Field("", max_length=2000)
+
+
+class RoleIn(Schema):
+    role: str
+
+
+class StatusIn(Schema):
+    status: str
+
+
+def _person_out(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    view = selectors.person_get(viewer=viewer(request), person_id=person_id)
+    return {
+        "id": view.person.pk,
+        "name": view.person.display_name,
+        "email": view.email,
+        "phone": view.phone,
+        "address": view.address,
+        "postcode": view.person.postcode if (view.is_self or view.is_coordinator) else "",
+        "about": view.person.about,
+        "skills": [
+            {"kind": skill.kind, "label": skill.label} for skill in view.person.skills.all()
+        ],
+    }
+
+
+@router.get("/me", response=MeOut, summary="Who am I")
+def me(request: HttpRequest) -> dict[str, Any]:
+    current = viewer(request)
+    person = _person_out(request, current.person.pk) if current.person else None
+    return {"person": person, "roles": dict(current.roles)}
+
+
+@router.get("/organisations", response=list[OrganisationOut], summary="My organisations")
+@paginate(Pagination)
+def organisation_list(request: HttpRequest) -> Any:
+    return selectors.organisation_list(viewer=viewer(request))
+
+
+@router.get("/organisations/{organisation_id}", response=OrganisationOut)
+def organisation_detail(request: HttpRequest, organisation_id: int) -> Any:
+    return selectors.organisation_get(viewer=viewer(request), organisation_id=organisation_id)
+
+
+@router.get(
+    "/organisations/{organisation_id}/memberships",
+    response=list[MembershipOut],
+    summary="Members (coordinators: any status)",
+)
+@paginate(Pagination)
+def membership_list(
+    request: HttpRequest,
+    organisation_id: int,
+    status: str = MembershipStatus.ACTIVE,
+    search: str = "",
+) -> Any:
+    organisation = selectors.organisation_get(
+        viewer=viewer(request), organisation_id=organisation_id
+    )
+    return selectors.membership_list(
+        viewer=viewer(request), organisation=organisation, status=status, search=search
+    )
+
+
+@router.post(
+    "/organisations/{organisation_id}/applications", response={201: MembershipOut}
+)
+def membership_apply(request: HttpRequest, organisation_id: int, payload: ApplyIn) -> Any:
+    organisation = selectors.organisation_get(
+        viewer=viewer(request), organisation_id=organisation_id
+    )
+    membership = services.membership_apply(
+        viewer=viewer(request), organisation=organisation, note=payload.note
+    )
+    return 201, membership
+
+
+@router.get("/memberships/{membership_id}", response=MembershipOut)
+def membership_detail(request: HttpRequest, membership_id: int) -> Membership:
+    return selectors.membership_get(viewer=viewer(request), membership_id=membership_id)
+
+
+@router.post("/memberships/{membership_id}/decision", response=MembershipOut)
+def membership_decide(request: HttpRequest, membership_id: int, payload: DecisionIn) -> Any:
+    selectors.membership_get(viewer=viewer(request), membership_id=membership_id)
+    return services.membership_decide(
+        viewer=viewer(request),
+        membership_id=membership_id,
+        approve=payload.approve,
+        reason=payload.reason,
+    )
+
+
+@router.post("/memberships/{membership_id}/role", response=MembershipOut)
+def membership_role(request: HttpRequest, membership_id: int, payload: RoleIn) -> Any:
+    selectors.membership_get(viewer=viewer(request), membership_id=membership_id)
+    return services.membership_role_set(
+        viewer=viewer(request), membership_id=membership_id, role=payload.role
+    )
+
+
+@router.post("/memberships/{membership_id}/status", response=MembershipOut)
+def membership_status(request: HttpRequest, membership_id: int, payload: StatusIn) -> Any:
+    selectors.membership_get(viewer=viewer(request), membership_id=membership_id)
+    return services.membership_status_set(
+        viewer=viewer(request), membership_id=membership_id, status=payload.status
+    )
+
+
+@router.get("/people/{person_id}", response=PersonOut)
+def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
+    return _person_out(request, person_id)

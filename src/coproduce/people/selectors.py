@@ -1,0 +1,195 @@
+"""Every read of people, organisations and memberships, scoped to the viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from coproduce.errors import NotFound
+from coproduce.people import permissions
+from coproduce.people.models import (
+    Membership,
+    MembershipStatus,
+    Organisation,
+    Person,
+    SensitiveAccess,
+    Vetting,
+    Visibility,
+)
+from coproduce.people.permissions import Viewer
+
+
+def organisation_list(*, viewer: Viewer) -> QuerySet[Organisation]:
+    """Organisations the viewer belongs to."""
+    return Organisation.objects.filter(pk__in=viewer.organisation_ids()).order_by("name")
+
+
+def organisation_public_list(*, search: str = "") -> QuerySet[Organisation]:
+    """What a visitor may browse and apply to join."""
+    queryset = Organisation.objects.filter(is_public=True).select_related("area")
+    if search:
+        queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    return queryset.order_by("name")
+
+
+def organisation_get(*, viewer: Viewer, organisation_id: int) -> Organisation:
+    """A member sees their organisation; anyone sees a public one; otherwise 404."""
+    organisation = (
+        Organisation.objects.select_related("area", "parent").filter(pk=organisation_id).first()
+    )
+    if organisation is None:
+        raise NotFound()
+    if organisation.is_public or viewer.role_in(organisation.pk) is not None:
+        return organisation
+    raise NotFound()
+
+
+def organisation_get_by_slug(*, viewer: Viewer, slug: str) -> Organisation:
+    organisation_id = Organisation.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    if organisation_id is None:
+        raise NotFound()
+    return organisation_get(viewer=viewer, organisation_id=organisation_id)
+
+
+def membership_list(
+    *,
+    viewer: Viewer,
+    organisation: Organisation,
+    status: str = MembershipStatus.ACTIVE,
+    role: str = "",
+    search: str = "",
+) -> QuerySet[Membership]:
+    """Members see the active members of their organisations; coordinators see every status."""
+    if status == MembershipStatus.ACTIVE:
+        permissions.check(
+            viewer, "people.view_members", organisation.pk, action="see who the members are"
+        )
+    else:
+        permissions.check(
+            viewer,
+            "people.view_member_record",
+            organisation.pk,
+            action="see applications and past members",
+        )
+    queryset = Membership.objects.filter(organisation=organisation, status=status).select_related(
+        "person", "decided_by"
+    )
+    if role:
+        queryset = queryset.filter(role=role)
+    if search:
+        queryset = queryset.filter(person__full_name__icontains=search)
+    return queryset.order_by("person__full_name", "pk")
+
+
+def membership_list_for_person(*, viewer: Viewer, person: Person) -> QuerySet[Membership]:
+    """A person's memberships, limited to the organisations the viewer may see records of."""
+    queryset = Membership.objects.filter(person=person).select_related("organisation")
+    if viewer.person is not None and viewer.person.pk == person.pk:
+        return queryset
+    return queryset.filter(organisation_id__in=viewer.organisation_ids("people.view_members"))
+
+
+def membership_get(*, viewer: Viewer, membership_id: int) -> Membership:
+    membership = (
+        Membership.objects.select_related("person", "organisation")
+        .filter(pk=membership_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFound()
+    if viewer.person is not None and membership.person_id == viewer.person.pk:
+        return membership
+    permissions.check(
+        viewer, "people.view_member_record", membership.organisation_id, action="see this"
+    )
+    return membership
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person as this viewer may see them."""
+
+    person: Person
+    is_self: bool
+    is_coordinator: bool
+    email: str
+    phone: str
+    address: str
+
+
+def _shared_organisations(viewer: Viewer, person: Person) -> dict[int, str]:
+    their = dict(
+        Membership.objects.filter(person=person).values_list("organisation_id", "status")
+    )
+    return {org: status for org, status in their.items() if viewer.role_in(org) is not None}
+
+
+def person_get(*, viewer: Viewer, person_id: int) -> PersonView:
+    """Yourself, a fellow active member (limited by their privacy) or someone in an
+    organisation you coordinate. Anyone else is 404."""
+    person = Person.objects.filter(pk=person_id).select_related("area", "user").first()
+    if person is None:
+        raise NotFound()
+    if viewer.person is not None and viewer.person.pk == person.pk:
+        return PersonView(person, True, False, person.email, person.phone, person.address)
+    shared = _shared_organisations(viewer, person)
+    coordinator = any(
+        permissions.may(viewer, "people.view_member_record", org) for org in shared
+    )
+    fellow = any(
+        status == MembershipStatus.ACTIVE
+        and permissions.may(viewer, "people.view_members", org)
+        for org, status in shared.items()
+    )
+    if person.erased_at is not None and not coordinator:
+        raise NotFound()
+    if not (coordinator or fellow):
+        raise NotFound()
+
+    def visible(value: str, visibility: str) -> str:
+        if coordinator and visibility in {Visibility.COORDINATORS, Visibility.MEMBERS}:
+            return value
+        if visibility == Visibility.MEMBERS:
+            return value
+        return ""
+
+    return PersonView(
+        person,
+        False,
+        coordinator,
+        visible(person.email, person.email_visibility),
+        visible(person.phone, person.phone_visibility),
+        visible(person.address, person.address_visibility),
+    )
+
+
+def vetting_list(*, viewer: Viewer, person: Person) -> list[Vetting]:
+    """Vetting records are special-category: coordinators only, and each look is logged."""
+    organisation_ids = list(
+        Membership.objects.filter(person=person).values_list("organisation_id", flat=True)
+    )
+    permissions.check_any(
+        viewer, "people.view_vetting", organisation_ids, action="see vetting checks"
+    )
+    allowed = viewer.organisation_ids("people.view_vetting")
+    records = list(
+        Vetting.objects.filter(person=person, organisation_id__in=allowed).select_related(
+            "checked_by", "organisation"
+        )
+    )
+    assert viewer.person is not None
+    SensitiveAccess.objects.create(viewer=viewer.person, subject=person, what="vetting")
+    return records
+
+
+def dashboard_counts(*, viewer: Viewer, organisation: Organisation) -> dict[str, int]:
+    """Counts for the dashboard of someone who may see member records; aggregates only."""
+    permissions.check(viewer, "people.view_aggregates", organisation.pk, action="see figures")
+    counts = Membership.objects.filter(organisation=organisation).aggregate(
+        active=Count("pk", filter=Q(status=MembershipStatus.ACTIVE)),
+        applied=Count("pk", filter=Q(status=MembershipStatus.APPLIED)),
+        paused=Count("pk", filter=Q(status=MembershipStatus.PAUSED)),
+        staff=Count("pk", filter=Q(status=MembershipStatus.ACTIVE, role="staff")),
+    )
+    return {key: int(value or 0) for key, value in counts.items()}

@@ -1,0 +1,93 @@
+"""Shared fixtures. ``world`` is two organisations built through the services: ``org`` with
+one person in each role and ``other_org`` with an ``outsider`` member."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from coproduce.people import services
+from coproduce.people.models import Organisation, OrganisationKind, Person, Role
+from coproduce.people.permissions import Viewer, viewer_for
+
+ROLES = [r.value for r in Role]
+PASSWORD = "a-long-test-password-42"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.AXES_ENABLED = True
+
+
+@dataclass
+class World:
+    org: Organisation
+    other_org: Organisation
+    people: dict[str, Person] = field(default_factory=dict)
+    outsider: Person | None = None
+
+    def viewer(self, role: str) -> Viewer:
+        person = self.outsider if role == "outsider" else self.people[role]
+        assert person is not None and person.user is not None
+        return viewer_for(person.user)
+
+    def client(self, role: str) -> Client:
+        person = self.outsider if role == "outsider" else self.people[role]
+        assert person is not None and person.user is not None
+        client = Client()
+        client.force_login(person.user)
+        return client
+
+
+def make_person(name: str, email: str) -> Person:
+    return services.person_register(full_name=name, email=email, password=PASSWORD)
+
+
+def build_world() -> World:
+    founder = make_person("Ada Admin", "admin@a.example.org")
+    org = services.organisation_create(
+        name="Holy Cross Time Bank",
+        kind=OrganisationKind.TIME_BANK,
+        sector="mental_health",
+        founder=founder,
+    )
+    outsider = make_person("Olu Outsider", "outsider@b.example.org")
+    other = services.organisation_create(
+        name="Northgate Time Bank", kind=OrganisationKind.TIME_BANK, founder=outsider
+    )
+    world = World(org=org, other_org=other, outsider=outsider)
+    world.people["admin"] = founder
+    admin_viewer = viewer_for(founder.user)
+    for role in ROLES:
+        if role == "admin":
+            continue
+        person = make_person(f"{role.capitalize()} Person", f"{role}@a.example.org")
+        membership = services.membership_apply(
+            viewer=viewer_for(person.user), organisation=org, note=""
+        )
+        services.membership_decide(viewer=admin_viewer, membership_id=membership.pk, approve=True)
+        if role != "member":
+            services.membership_role_set(
+                viewer=admin_viewer, membership_id=membership.pk, role=role
+            )
+        world.people[role] = person
+    # the outsider is a plain member of the other organisation
+    outsider_membership = other.memberships.get(person=outsider)
+    services.membership_role_set(
+        viewer=viewer_for(outsider.user), membership_id=outsider_membership.pk, role="admin"
+    )
+    return world
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return build_world()
