@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from coproduce.api.urls import api
+from coproduce.people.urls import account_urlpatterns
 
 urlpatterns = [
     path("", include("coproduce.web.urls")),
     path("", include("coproduce.people.urls")),
+    path("account/", include(account_urlpatterns)),
     path("timebank/", include("coproduce.timebank.urls")),
     path("directory/", include("coproduce.directory.urls")),
     path("budgeting/", include("coproduce.budgeting.urls")),

@@ -61,6 +61,7 @@ ABILITIES: dict[str, frozenset[str]] = {
     "directory.manage_bookings": STAFF_UP,
     "directory.book": MEMBERS_UP,
     # budgeting
+    "budgeting.view": EVERYONE_ACTIVE,
     "budgeting.propose": MEMBERS_UP,
     "budgeting.vote": MEMBERS_UP,
     "budgeting.review": STAFF_UP,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from coproduce.errors import NotFound
+from coproduce.errors import NotFound, PermissionDenied
 from coproduce.people import permissions
 from coproduce.people.models import (
     Membership,
@@ -142,10 +142,10 @@ def person_get(*, viewer: Viewer, person_id: int) -> PersonView:
         and permissions.may(viewer, "people.view_members", org)
         for org, status in shared.items()
     )
-    if person.erased_at is not None and not coordinator:
+    if not shared or (person.erased_at is not None and not coordinator):
         raise NotFound()
     if not (coordinator or fellow):
-        raise NotFound()
+        raise PermissionDenied("Commissioners see figures, not people's records.")
 
     def visible(value: str, visibility: str) -> str:
         if coordinator and visibility in {Visibility.COORDINATORS, Visibility.MEMBERS}:

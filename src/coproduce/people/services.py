@@ -243,6 +243,7 @@ def person_create_for(
     date_of_birth: date | None = None,
     contact_by: str = "in_person",
     role: str = Role.MEMBER,
+    area: Area | None = None,
 ) -> Person:
     """A coordinator adds someone with no login (no email or phone of their own) as a member."""
     permissions.check(
@@ -252,6 +253,7 @@ def person_create_for(
         raise InvalidInput("role", "People added by a coordinator join as members or staff.")
     person = Person(
         contact_by=contact_by,
+        area=area,
         **_person_fields(
             full_name=full_name,
             email=email,
@@ -417,6 +419,31 @@ def _membership_add(
         decided_at=now,
         decided_by=decided_by,
     )
+
+
+@transaction.atomic
+def membership_add(
+    *, viewer: Viewer, person: Person, organisation: Organisation, role: str = Role.MEMBER
+) -> Membership:
+    """A coordinator brings someone they already work with into another organisation."""
+    from coproduce.people.selectors import person_get
+
+    permissions.check(
+        viewer, "people.create_person", organisation.pk, action="add people to it"
+    )
+    person_get(viewer=viewer, person_id=person.pk)
+    if role not in {Role.MEMBER, Role.STAFF}:
+        raise InvalidInput("role", "People added by a coordinator join as members or staff.")
+    membership = _membership_add(
+        person=person, organisation=organisation, role=role, decided_by=viewer.person
+    )
+    history_record(
+        actor=viewer.person,
+        organisation=organisation,
+        action="membership.added",
+        subject=membership,
+    )
+    return membership
 
 
 @transaction.atomic

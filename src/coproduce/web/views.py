@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+
+from coproduce.people.permissions import Viewer
+from coproduce.web.dashboard import dashboard_sections
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -29,3 +33,20 @@ def server_error(request: HttpRequest) -> HttpResponse:
         {"title": "Sorry, something went wrong", "message": "Please try again later."},
         status=500,
     )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("web:dashboard")
+    return render(request, "web/home.html")
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/accessibility.html")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    viewer: Viewer = request.viewer  # type: ignore[attr-defined]
+    sections = dashboard_sections(viewer=viewer)
+    return render(request, "web/dashboard.html", {"sections": sections})

@@ -1,0 +1,447 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from coproduce.errors import CoproduceError, NotFound
+from coproduce.people import permissions, selectors, services
+from coproduce.people.forms import (
+    AcceptInvitationForm,
+    ApplyForm,
+    DecideForm,
+    InviteForm,
+    PersonCreateForm,
+    ProfileForm,
+    RegisterForm,
+    RoleForm,
+    SearchForm,
+    SkillForm,
+    StatusForm,
+    TokenForm,
+    VettingForm,
+)
+from coproduce.people.models import ApiToken, MembershipStatus, Skill
+from coproduce.people.permissions import Viewer
+from coproduce.web.forms import add_error
+from coproduce.web.pagination import paginate
+
+
+def _viewer(request: HttpRequest) -> Viewer:
+    return request.viewer  # type: ignore[attr-defined,no-any-return]
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("web:dashboard")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_register(**form.cleaned_data)
+        except CoproduceError as error:
+            add_error(form, error)
+        else:
+            assert person.user is not None
+            login(request, person.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome. Your account is ready: now join an organisation.")
+            return redirect("people:organisation_browse")
+    return render(request, "people/register.html", {"form": form})
+
+
+def organisation_browse(request: HttpRequest) -> HttpResponse:
+    search = SearchForm(request.GET or None)
+    term = search.cleaned_data.get("q", "") if search.is_valid() else ""
+    page = paginate(request, selectors.organisation_public_list(search=term))
+    return render(request, "people/organisation_browse.html", {"page": page, "search": search})
+
+
+def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = _viewer(request)
+    organisation = selectors.organisation_get_by_slug(viewer=viewer, slug=slug)
+    role = viewer.role_in(organisation.pk)
+    own = None
+    if viewer.person is not None:
+        own = organisation.memberships.filter(person=viewer.person).first()
+    context: dict[str, Any] = {
+        "organisation": organisation,
+        "role": role,
+        "own_membership": own,
+        "may_coordinate": permissions.may(viewer, "people.decide_application", organisation.pk),
+        "may_invite": permissions.may(viewer, "people.invite", organisation.pk),
+        "may_view_members": permissions.may(viewer, "people.view_members", organisation.pk),
+    }
+    return render(request, "people/organisation_detail.html", context)
+
+
+@login_required
+def organisation_apply(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = _viewer(request)
+    organisation = selectors.organisation_get_by_slug(viewer=viewer, slug=slug)
+    form = ApplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_apply(
+                viewer=viewer, organisation=organisation, note=form.cleaned_data["note"]
+            )
+        except CoproduceError as error:
+            add_error(form, error)
+        else:
+            messages.success(
+                request, f"You have applied to join {organisation.name}. A coordinator will reply."
+            )
+            return redirect("people:organisation_detail", slug=organisation.slug)
+    return render(
+        request, "people/organisation_apply.html", {"organisation": organisation, "form": form}
+    )
+
+
+@login_required
+def member_list(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = _viewer(request)
+    organisation = selectors.organisation_get_by_slug(viewer=viewer, slug=slug)
+    search = SearchForm(request.GET or None)
+    term = search.cleaned_data.get("q", "") if search.is_valid() else ""
+    status = request.GET.get("status", MembershipStatus.ACTIVE)
+    if status not in MembershipStatus.values:
+        status = MembershipStatus.ACTIVE
+    memberships = selectors.membership_list(
+        viewer=viewer, organisation=organisation, status=status, search=term
+    )
+    page = paginate(request, memberships)
+    may_records = permissions.may(viewer, "people.view_member_record", organisation.pk)
+    return render(
+        request,
+        "people/member_list.html",
+        {
+            "organisation": organisation,
+            "page": page,
+            "search": search,
+            "status": status,
+            "statuses": MembershipStatus.choices if may_records else [],
+            "may_records": may_records,
+            "may_create": permissions.may(viewer, "people.create_person", organisation.pk),
+        },
+    )
+
+
+@login_required
+def application_list(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = _viewer(request)
+    organisation = selectors.organisation_get_by_slug(viewer=viewer, slug=slug)
+    permissions.check(
+        viewer, "people.decide_application", organisation.pk, action="decide applications"
+    )
+    page = paginate(
+        request,
+        selectors.membership_list(
+            viewer=viewer, organisation=organisation, status=MembershipStatus.APPLIED
+        ),
+    )
+    return render(
+        request, "people/application_list.html", {"organisation": organisation, "page": page}
+    )
+
+
+@login_required
+def application_decide(request: HttpRequest, membership_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    membership = selectors.membership_get(viewer=viewer, membership_id=membership_id)
+    permissions.check(
+        viewer,
+        "people.decide_application",
+        membership.organisation_id,
+        action="decide applications",
+    )
+    form = DecideForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_decide(
+                viewer=viewer,
+                membership_id=membership.pk,
+                approve=form.cleaned_data["decision"] == "approve",
+                reason=form.cleaned_data["reason"],
+            )
+        except CoproduceError as error:
+            add_error(form, error)
+        else:
+            verb = "approved" if form.cleaned_data["decision"] == "approve" else "declined"
+            messages.success(request, f"{membership.person.display_name}'s application {verb}.")
+            return redirect("people:application_list", slug=membership.organisation.slug)
+    return render(
+        request, "people/application_decide.html", {"membership": membership, "form": form}
+    )
+
+
+@login_required
+def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    membership = selectors.membership_get(viewer=viewer, membership_id=membership_id)
+    organisation_id = membership.organisation_id
+    may_set_role = permissions.may(viewer, "people.set_role", organisation_id)
+    may_set_status = permissions.may(viewer, "people.set_status", organisation_id)
+    role_form = RoleForm(initial={"role": membership.role})
+    status_form = StatusForm(initial={"status": membership.status})
+    if request.method == "POST":
+        try:
+            if "role" in request.POST:
+                role_form = RoleForm(request.POST)
+                if role_form.is_valid():
+                    services.membership_role_set(
+                        viewer=viewer,
+                        membership_id=membership.pk,
+                        role=role_form.cleaned_data["role"],
+                    )
+                    messages.success(request, "Role changed.")
+                    return redirect("people:membership_detail", membership_id=membership.pk)
+            elif "status" in request.POST:
+                status_form = StatusForm(request.POST)
+                if status_form.is_valid():
+                    services.membership_status_set(
+                        viewer=viewer,
+                        membership_id=membership.pk,
+                        status=status_form.cleaned_data["status"],
+                    )
+                    messages.success(request, "Membership status changed.")
+                    return redirect("people:membership_detail", membership_id=membership.pk)
+        except CoproduceError as error:
+            add_error(role_form if "role" in request.POST else status_form, error)
+    return render(
+        request,
+        "people/membership_detail.html",
+        {
+            "membership": membership,
+            "role_form": role_form,
+            "status_form": status_form,
+            "may_set_role": may_set_role,
+            "may_set_status": may_set_status,
+        },
+    )
+
+
+@login_required
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    view = selectors.person_get(viewer=viewer, person_id=person_id)
+    memberships = selectors.membership_list_for_person(viewer=viewer, person=view.person)
+    skills = list(view.person.skills.all())
+    return render(
+        request,
+        "people/person_detail.html",
+        {"view": view, "person": view.person, "memberships": memberships, "skills": skills},
+    )
+
+
+@login_required
+def person_create(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = _viewer(request)
+    organisation = selectors.organisation_get_by_slug(viewer=viewer, slug=slug)
+    permissions.check(viewer, "people.create_person", organisation.pk, action="add people")
+    form = PersonCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create_for(
+                viewer=viewer, organisation=organisation, **form.cleaned_data
+            )
+        except CoproduceError as error:
+            add_error(form, error)
+        else:
+            messages.success(request, f"{person.full_name} has been added as a member.")
+            return redirect("people:person_detail", person_id=person.pk)
+    return render(
+        request, "people/person_create.html", {"organisation": organisation, "form": form}
+    )
+
+
+@login_required
+def vetting(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    view = selectors.person_get(viewer=viewer, person_id=person_id)
+    records = selectors.vetting_list(viewer=viewer, person=view.person)
+    organisations = [
+        m.organisation
+        for m in selectors.membership_list_for_person(viewer=viewer, person=view.person)
+        if permissions.may(viewer, "people.record_vetting", m.organisation_id)
+    ]
+    form = VettingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.vetting_record(
+                viewer=viewer, person=view.person, organisation=organisations[0], **form.cleaned_data
+            )
+        except CoproduceError as error:
+            add_error(form, error)
+        else:
+            messages.success(request, "Vetting check recorded.")
+            return redirect("people:vetting", person_id=view.person.pk)
+    return render(
+        request,
+        "people/vetting.html",
+        {"person": view.person, "records": records, "form": form},
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    if viewer.person is None:
+        raise NotFound()
+    person = viewer.person
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            field: getattr(person, field)
+            for field in ProfileForm.base_fields
+            if hasattr(person, field)
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(viewer=viewer, person=person, **form.cleaned_data)
+        except CoproduceError as error:
+            add_error(form, error)
+        else:
+            messages.success(request, "Your profile has been saved.")
+            return redirect("people:profile")
+    memberships = selectors.membership_list_for_person(viewer=viewer, person=person)
+    return render(
+        request,
+        "people/profile.html",
+        {
+            "form": form,
+            "person": person,
+            "memberships": memberships,
+            "skills": list(person.skills.all()),
+            "skill_form": SkillForm(),
+            "tokens": ApiToken.objects.filter(user=request.user, revoked_at__isnull=True),
+            "token_form": TokenForm(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def skill_add(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    if viewer.person is None:
+        raise NotFound()
+    form = SkillForm(request.POST)
+    if form.is_valid():
+        try:
+            services.skill_add(viewer=viewer, person=viewer.person, **form.cleaned_data)
+        except CoproduceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Added “{form.cleaned_data['label']}”.")
+    else:
+        messages.error(request, "Choose a list and enter what you can offer or would like to do.")
+    return redirect(reverse("people:profile") + "#skills")
+
+
+@login_required
+def skill_remove(request: HttpRequest, skill_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    skill = Skill.objects.filter(pk=skill_id, person=viewer.person).first()
+    if skill is None:
+        raise NotFound()
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        services.skill_remove(viewer=viewer, skill=skill)
+        messages.success(request, f"Removed “{skill.label}”.")
+        return redirect(reverse("people:profile") + "#skills")
+    return render(
+        request,
+        "web/confirm.html",
+        {
+            "title": f"Remove “{skill.label}”?",
+            "warning": "It will no longer show on your profile.",
+            "confirm_label": "Remove",
+            "cancel_url": reverse("people:profile"),
+            "hidden": {},
+        },
+    )
+
+
+@login_required
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, secret = services.api_token_create(
+                user=request.user, name=form.cleaned_data["name"]  # type: ignore[arg-type]
+            )
+        except CoproduceError as error:
+            add_error(form, error)
+    return render(request, "people/token_create.html", {"form": form, "secret": secret})
+
+
+@login_required
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = ApiToken.objects.filter(
+        pk=token_id, user=request.user, revoked_at__isnull=True
+    ).first()
+    if token is None:
+        raise NotFound()
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        services.api_token_revoke(user=request.user, token_id=token.pk)  # type: ignore[arg-type]
+        messages.success(request, f"Token “{token.name}” revoked.")
+        return redirect("people:profile")
+    return render(
+        request,
+        "web/confirm.html",
+        {
+            "title": f"Revoke the token “{token.name}”?",
+            "warning": "Programs using it will stop working at once.",
+            "confirm_label": "Revoke token",
+            "cancel_url": reverse("people:profile"),
+            "hidden": {},
+        },
+    )
+
+
+@login_required
+def invite(request: HttpRequest, slug: str) -> HttpResponse:
+    viewer = _viewer(request)
+    organisation = selectors.organisation_get_by_slug(viewer=viewer, slug=slug)
+    permissions.check(viewer, "people.invite", organisation.pk, action="invite people")
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        accept_url = request.build_absolute_uri(
+            reverse("people:invitation_accept", kwargs={"token": "TOKEN"})
+        ).replace("TOKEN", "{token}")
+        try:
+            services.invitation_create(
+                viewer=viewer, organisation=organisation, accept_url=accept_url, **form.cleaned_data
+            )
+        except CoproduceError as error:
+            add_error(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("people:organisation_detail", slug=organisation.slug)
+    return render(request, "people/invite.html", {"organisation": organisation, "form": form})
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_for_token(token)
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and (request.user.is_authenticated or form.is_valid()):
+        try:
+            if request.user.is_authenticated:
+                person = services.invitation_accept(token=token, user=request.user)  # type: ignore[arg-type]
+            else:
+                person = services.invitation_accept(token=token, **form.cleaned_data)
+                assert person.user is not None
+                login(request, person.user, backend="django.contrib.auth.backends.ModelBackend")
+        except CoproduceError as error:
+            add_error(form, error)
+        else:
+            messages.success(request, f"You have joined {invitation.organisation.name}.")
+            return redirect("web:dashboard")
+    return render(
+        request, "people/invitation_accept.html", {"invitation": invitation, "form": form}
+    )
