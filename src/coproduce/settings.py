@@ -66,6 +66,8 @@ if PRODUCTION and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # First, so its sign-in and password pages win over the admin's templates of those names.
+    "coproduce.web",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -83,7 +85,6 @@ INSTALLED_APPS = [
     "coproduce.timebank",
     "coproduce.directory",
     "coproduce.budgeting",
-    "coproduce.web",
     "coproduce.api",
 ]
 

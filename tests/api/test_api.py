@@ -74,7 +74,9 @@ def test_member_list_is_paginated(world: World) -> None:
             viewer=world.viewer("coordinator"), organisation=world.org, full_name=f"P {index:02d}"
         )
     client = _token_client(world, "member")
-    body = client.get(f"/api/v1/organisations/{world.org.pk}/memberships?page_size=10&page=2").json()
+    body = client.get(
+        f"/api/v1/organisations/{world.org.pk}/memberships?page_size=10&page=2"
+    ).json()
     assert body["count"] == 36 and body["pages"] == 4 and body["page"] == 2
     assert len(body["items"]) == 10
     bad = client.get(f"/api/v1/organisations/{world.org.pk}/memberships?page_size=1000")

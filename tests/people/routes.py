@@ -67,9 +67,7 @@ ROUTES = [
         lambda w: {"person_id": _member_person(w)},
         allowed=MEMBERS_UP,
     ),
-    Route(
-        "people:vetting", lambda w: {"person_id": _member_person(w)}, allowed=COORDINATORS_UP
-    ),
+    Route("people:vetting", lambda w: {"person_id": _member_person(w)}, allowed=COORDINATORS_UP),
     Route("people:profile", any_signed_in=True),
     Route("people:skill_add", any_signed_in=True, skip_reason="POST only; tested in test_views"),
     Route(

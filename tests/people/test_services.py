@@ -49,7 +49,9 @@ def test_person_register_refuses_a_second_account_for_an_email() -> None:
         ("password", {"password": "short"}, "This password is too short."),
     ],
 )
-def test_person_register_names_the_bad_field(field: str, kwargs: dict[str, Any], message: str) -> None:
+def test_person_register_names_the_bad_field(
+    field: str, kwargs: dict[str, Any], message: str
+) -> None:
     arguments = {"full_name": "Rosa Lee", "email": "rosa@example.org", "password": PASSWORD}
     with pytest.raises(InvalidInput) as caught:
         services.person_register(**(arguments | kwargs))
@@ -78,7 +80,9 @@ def test_application_is_approved_by_a_coordinator_who_is_recorded(world: World) 
 
 def test_declining_needs_a_reason_and_keeps_it(world: World) -> None:
     applicant = make_person("Ann Applicant", "ann@example.org")
-    membership = services.membership_apply(viewer=viewer_for(applicant.user), organisation=world.org)
+    membership = services.membership_apply(
+        viewer=viewer_for(applicant.user), organisation=world.org
+    )
     with pytest.raises(InvalidInput, match="Give the reason for declining"):
         services.membership_decide(
             viewer=world.viewer("coordinator"), membership_id=membership.pk, approve=False
@@ -96,7 +100,9 @@ def test_declining_needs_a_reason_and_keeps_it(world: World) -> None:
 
 def test_an_application_cannot_be_decided_twice(world: World) -> None:
     applicant = make_person("Ann Applicant", "ann@example.org")
-    membership = services.membership_apply(viewer=viewer_for(applicant.user), organisation=world.org)
+    membership = services.membership_apply(
+        viewer=viewer_for(applicant.user), organisation=world.org
+    )
     services.membership_decide(
         viewer=world.viewer("coordinator"), membership_id=membership.pk, approve=True
     )
@@ -108,7 +114,9 @@ def test_an_application_cannot_be_decided_twice(world: World) -> None:
 
 def test_staff_may_not_decide_and_outsiders_get_not_found(world: World) -> None:
     applicant = make_person("Ann Applicant", "ann@example.org")
-    membership = services.membership_apply(viewer=viewer_for(applicant.user), organisation=world.org)
+    membership = services.membership_apply(
+        viewer=viewer_for(applicant.user), organisation=world.org
+    )
     with pytest.raises(
         PermissionDenied,
         match="You need to be a coordinator or above of this organisation to decide applications",
@@ -188,9 +196,7 @@ def test_privacy_settings_limit_what_fellow_members_see(world: World) -> None:
     as_member = selectors.person_get(viewer=world.viewer("member"), person_id=subject.pk)
     assert as_member.email == "staff.contact@example.org"
     assert as_member.phone == ""
-    as_coordinator = selectors.person_get(
-        viewer=world.viewer("coordinator"), person_id=subject.pk
-    )
+    as_coordinator = selectors.person_get(viewer=world.viewer("coordinator"), person_id=subject.pk)
     assert as_coordinator.phone == "0113 496 0000"
     with pytest.raises(NotFound):
         selectors.person_get(viewer=world.viewer("outsider"), person_id=subject.pk)

@@ -89,9 +89,7 @@ def _expected_page(route: Route, who: str) -> int:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "route", [r for r in _routes() if not r.skip_reason], ids=lambda r: r.name
-)
+@pytest.mark.parametrize("route", [r for r in _routes() if not r.skip_reason], ids=lambda r: r.name)
 def test_page_answers_each_kind_of_visitor(route: Route) -> None:
     world = build_world()
     outcomes = {}

@@ -22,7 +22,7 @@ from coproduce.people.models import (
 )
 from coproduce.people.permissions import Viewer, viewer_for
 
-DEMO_PASSWORD = "coproduce-demo"
+DEMO_PASSWORD = "coproduce-demo"  # noqa: S105 - printed for the demo on purpose
 HOME = "holy-cross-centre"
 
 LOGINS = [
@@ -127,20 +127,116 @@ ORGANISATIONS = [
     ),
 ]
 
-FIRST = (
-    "Aisha Ben Chloe Dev Ewa Femi Grace Hamza Iris Jack Kemi Liam Maya Niall Olu Priya Quinn "
-    "Rosa Sam Tariq Uma Vik Wen Xavier Yara Zoe Ada Bilal Cara Dan Efe Finn Gita Hugo Ines "
-    "Joe Kai Lena Marek Nia Omar Pia Rhys Sade Tom Una Vera Will Yusuf Zain"
-).split()
-LAST = (
-    "Adams Begum Clarke Davies Evans Fraser Green Hughes Iqbal Jones Khan Lewis Murphy Nowak "
-    "Owen Patel Quinn Roberts Smith Taylor Usman Walker Wright Young Ahmed Brown Cooper Hill "
-    "Kowalski Mensah O'Brien Shah Thomas Ward Wilson"
-).split()
+FIRST = [
+    "Aisha",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Ewa",
+    "Femi",
+    "Grace",
+    "Hamza",
+    "Iris",
+    "Jack",
+    "Kemi",
+    "Liam",
+    "Maya",
+    "Niall",
+    "Olu",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tariq",
+    "Uma",
+    "Vik",
+    "Wen",
+    "Xavier",
+    "Yara",
+    "Zoe",
+    "Ada",
+    "Bilal",
+    "Cara",
+    "Dan",
+    "Efe",
+    "Finn",
+    "Gita",
+    "Hugo",
+    "Ines",
+    "Joe",
+    "Kai",
+    "Lena",
+    "Marek",
+    "Nia",
+    "Omar",
+    "Pia",
+    "Rhys",
+    "Sade",
+    "Tom",
+    "Una",
+    "Vera",
+    "Will",
+    "Yusuf",
+    "Zain",
+]
+LAST = [
+    "Adams",
+    "Begum",
+    "Clarke",
+    "Davies",
+    "Evans",
+    "Fraser",
+    "Green",
+    "Hughes",
+    "Iqbal",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Murphy",
+    "Nowak",
+    "Owen",
+    "Patel",
+    "Quinn",
+    "Roberts",
+    "Smith",
+    "Taylor",
+    "Usman",
+    "Walker",
+    "Wright",
+    "Young",
+    "Ahmed",
+    "Brown",
+    "Cooper",
+    "Hill",
+    "Kowalski",
+    "Mensah",
+    "O'Brien",
+    "Shah",
+    "Thomas",
+    "Ward",
+    "Wilson",
+]
 OFFERS = [
-    "Gardening", "Cooking", "Befriending", "IT help", "Dog walking", "DIY", "Reading aloud",
-    "Form filling", "Knitting", "Bike repair", "Shopping", "Listening", "Art", "Music",
-    "English conversation", "Lifts to appointments", "Cleaning", "Baking", "Sewing", "Tutoring",
+    "Gardening",
+    "Cooking",
+    "Befriending",
+    "IT help",
+    "Dog walking",
+    "DIY",
+    "Reading aloud",
+    "Form filling",
+    "Knitting",
+    "Bike repair",
+    "Shopping",
+    "Listening",
+    "Art",
+    "Music",
+    "English conversation",
+    "Lifts to appointments",
+    "Cleaning",
+    "Baking",
+    "Sewing",
+    "Tutoring",
 ]
 POSTCODES = {"Riverside": "LS1 4AP", "Northgate": "LS6 2AB", "Old Town": "LS2 7EW"}
 
@@ -267,7 +363,9 @@ def load(*, stdout: TextIO, people: int = 300) -> None:
             address_visibility="only_me",
         )
         for label in rng.sample(OFFERS, rng.randint(1, 3)):
-            services.skill_add(viewer=coordinator, person=new_person, kind=SkillKind.OFFER, label=label)
+            services.skill_add(
+                viewer=coordinator, person=new_person, kind=SkillKind.OFFER, label=label
+            )
         services.skill_add(
             viewer=coordinator,
             person=new_person,
@@ -296,4 +394,3 @@ def load(*, stdout: TextIO, people: int = 300) -> None:
         f"People: {Person.objects.count()} people, {Organisation.objects.count()} organisations, "
         f"{active} active members of {home.name}.\n"
     )
-

@@ -135,8 +135,10 @@ def viewer_for(user: User | None) -> Viewer:
 def _allowed(ability: str) -> frozenset[str]:
     try:
         return ABILITIES[ability]
-    except KeyError:
-        raise KeyError(f"Unknown ability {ability!r}: add it to people.permissions.ABILITIES")
+    except KeyError as error:
+        raise KeyError(
+            f"Unknown ability {ability!r}: add it to people.permissions.ABILITIES"
+        ) from error
 
 
 def may(viewer: Viewer, ability: str, organisation_id: int) -> bool:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from io import TextIOBase
 from typing import TextIO
 
 from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from coproduce.people.demo import FIRST, LAST, OFFERS
 from coproduce.people.models import (
     Membership,
     MembershipStatus,
@@ -22,7 +24,6 @@ from coproduce.people.models import (
     Skill,
     SkillKind,
 )
-from coproduce.people.demo import FIRST, LAST, OFFERS
 
 BATCH = 2000
 
@@ -33,7 +34,7 @@ def _batches(total: int) -> Iterator[range]:
 
 
 def seed_people(
-    *, people: int, organisations: int = 1, stderr: TextIO, seed: int = 1
+    *, people: int, organisations: int = 1, stderr: TextIO | TextIOBase, seed: int = 1
 ) -> list[Organisation]:
     """Create ``organisations`` time banks with ``people`` active members between them."""
     rng = random.Random(seed)

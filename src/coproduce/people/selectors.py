@@ -92,9 +92,7 @@ def membership_list_for_person(*, viewer: Viewer, person: Person) -> QuerySet[Me
 
 def membership_get(*, viewer: Viewer, membership_id: int) -> Membership:
     membership = (
-        Membership.objects.select_related("person", "organisation")
-        .filter(pk=membership_id)
-        .first()
+        Membership.objects.select_related("person", "organisation").filter(pk=membership_id).first()
     )
     if membership is None:
         raise NotFound()
@@ -119,9 +117,7 @@ class PersonView:
 
 
 def _shared_organisations(viewer: Viewer, person: Person) -> dict[int, str]:
-    their = dict(
-        Membership.objects.filter(person=person).values_list("organisation_id", "status")
-    )
+    their = dict(Membership.objects.filter(person=person).values_list("organisation_id", "status"))
     return {org: status for org, status in their.items() if viewer.role_in(org) is not None}
 
 
@@ -134,12 +130,9 @@ def person_get(*, viewer: Viewer, person_id: int) -> PersonView:
     if viewer.person is not None and viewer.person.pk == person.pk:
         return PersonView(person, True, False, person.email, person.phone, person.address)
     shared = _shared_organisations(viewer, person)
-    coordinator = any(
-        permissions.may(viewer, "people.view_member_record", org) for org in shared
-    )
+    coordinator = any(permissions.may(viewer, "people.view_member_record", org) for org in shared)
     fellow = any(
-        status == MembershipStatus.ACTIVE
-        and permissions.may(viewer, "people.view_members", org)
+        status == MembershipStatus.ACTIVE and permissions.may(viewer, "people.view_members", org)
         for org, status in shared.items()
     )
     if not shared or (person.erased_at is not None and not coordinator):

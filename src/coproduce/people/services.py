@@ -246,9 +246,7 @@ def person_create_for(
     area: Area | None = None,
 ) -> Person:
     """A coordinator adds someone with no login (no email or phone of their own) as a member."""
-    permissions.check(
-        viewer, "people.create_person", organisation.pk, action="add people to it"
-    )
+    permissions.check(viewer, "people.create_person", organisation.pk, action="add people to it")
     if role not in {Role.MEMBER, Role.STAFF}:
         raise InvalidInput("role", "People added by a coordinator join as members or staff.")
     person = Person(
@@ -264,9 +262,7 @@ def person_create_for(
     )
     _validated(person, exclude=["user"])
     person.save()
-    _membership_add(
-        person=person, organisation=organisation, role=role, decided_by=viewer.person
-    )
+    _membership_add(person=person, organisation=organisation, role=role, decided_by=viewer.person)
     history_record(
         actor=viewer.person, organisation=organisation, action="person.created", subject=person
     )
@@ -305,7 +301,7 @@ def person_update(
         "phone_visibility": phone_visibility,
         "address_visibility": address_visibility,
     }.items():
-        choices = Person._meta.get_field(name).choices or []
+        choices = getattr(Person._meta.get_field(name), "choices", None) or []
         if value not in {choice[0] for choice in choices}:
             raise InvalidInput(name, "Choose one of the options.")
     person.full_name = fields["full_name"]
@@ -367,9 +363,7 @@ def person_erase(*, viewer: Viewer, person: Person) -> Person:
     organisation_ids = list(
         Membership.objects.filter(person=person).values_list("organisation_id", flat=True)
     )
-    permissions.check_any(
-        viewer, "people.erase_person", organisation_ids, action="erase people"
-    )
+    permissions.check_any(viewer, "people.erase_person", organisation_ids, action="erase people")
     if person.erased_at is not None:
         raise Conflict("This person has already been erased.")
     person.full_name = f"Former member {person.pk}"
@@ -428,9 +422,7 @@ def membership_add(
     """A coordinator brings someone they already work with into another organisation."""
     from coproduce.people.selectors import person_get
 
-    permissions.check(
-        viewer, "people.create_person", organisation.pk, action="add people to it"
-    )
+    permissions.check(viewer, "people.create_person", organisation.pk, action="add people to it")
     person_get(viewer=viewer, person_id=person.pk)
     if role not in {Role.MEMBER, Role.STAFF}:
         raise InvalidInput("role", "People added by a coordinator join as members or staff.")
@@ -447,9 +439,7 @@ def membership_add(
 
 
 @transaction.atomic
-def membership_apply(
-    *, viewer: Viewer, organisation: Organisation, note: str = ""
-) -> Membership:
+def membership_apply(*, viewer: Viewer, organisation: Organisation, note: str = "") -> Membership:
     """The viewer asks to join; a coordinator decides."""
     if viewer.person is None:
         raise PermissionDenied("Sign in to apply to join.")
@@ -573,9 +563,7 @@ def membership_status_set(*, viewer: Viewer, membership_id: int, status: str) ->
 def membership_role_set(*, viewer: Viewer, membership_id: int, role: str) -> Membership:
     """The one door that changes a membership's role."""
     membership = _locked_membership(membership_id)
-    permissions.check(
-        viewer, "people.set_role", membership.organisation_id, action="change roles"
-    )
+    permissions.check(viewer, "people.set_role", membership.organisation_id, action="change roles")
     if role not in Role.values:
         raise InvalidInput("role", f"“{role}” is not a role.")
     if membership.role == Role.ADMIN and role != Role.ADMIN:

@@ -27,14 +27,19 @@ from coproduce.people.forms import (
     TokenForm,
     VettingForm,
 )
-from coproduce.people.models import ApiToken, MembershipStatus, Skill
+from coproduce.people.models import ApiToken, MembershipStatus, Skill, User
 from coproduce.people.permissions import Viewer
 from coproduce.web.forms import add_error
 from coproduce.web.pagination import paginate
 
 
 def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined,no-any-return]
+    return request.viewer  # type: ignore[attr-defined]
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User), "login_required guards this view"
+    return request.user
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -272,7 +277,10 @@ def vetting(request: HttpRequest, person_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.vetting_record(
-                viewer=viewer, person=view.person, organisation=organisations[0], **form.cleaned_data
+                viewer=viewer,
+                person=view.person,
+                organisation=organisations[0],
+                **form.cleaned_data,
             )
         except CoproduceError as error:
             add_error(form, error)
@@ -318,7 +326,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "skills": list(person.skills.all()),
             "skill_form": SkillForm(),
-            "tokens": ApiToken.objects.filter(user=request.user, revoked_at__isnull=True),
+            "tokens": ApiToken.objects.filter(user=_user(request), revoked_at__isnull=True),
             "token_form": TokenForm(),
         },
     )
@@ -373,7 +381,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             _, secret = services.api_token_create(
-                user=request.user, name=form.cleaned_data["name"]  # type: ignore[arg-type]
+                user=_user(request), name=form.cleaned_data["name"]
             )
         except CoproduceError as error:
             add_error(form, error)
@@ -383,12 +391,12 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = ApiToken.objects.filter(
-        pk=token_id, user=request.user, revoked_at__isnull=True
+        pk=token_id, user=_user(request), revoked_at__isnull=True
     ).first()
     if token is None:
         raise NotFound()
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
-        services.api_token_revoke(user=request.user, token_id=token.pk)  # type: ignore[arg-type]
+        services.api_token_revoke(user=_user(request), token_id=token.pk)
         messages.success(request, f"Token “{token.name}” revoked.")
         return redirect("people:profile")
     return render(
@@ -432,7 +440,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and (request.user.is_authenticated or form.is_valid()):
         try:
             if request.user.is_authenticated:
-                person = services.invitation_accept(token=token, user=request.user)  # type: ignore[arg-type]
+                person = services.invitation_accept(token=token, user=_user(request))
             else:
                 person = services.invitation_accept(token=token, **form.cleaned_data)
                 assert person.user is not None

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from coproduce.errors import CoproduceError, InvalidInput, NotFound, PermissionDenied
+from coproduce.people.models import User
 from coproduce.people.permissions import viewer_for
 
 
@@ -16,7 +17,8 @@ class ViewerMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.viewer = viewer_for(request.user)  # type: ignore[attr-defined]
+        user = request.user if isinstance(request.user, User) else None
+        request.viewer = viewer_for(user)  # type: ignore[attr-defined]
         return self.get_response(request)
 
 

@@ -25,7 +25,7 @@ def with_described_by(field: BoundField, help_text: str) -> SafeString:
         ids.append(f"{field.auto_id}-hint")
     if field.errors:
         ids.append(f"{field.auto_id}-error")
-    attrs: dict[str, str] = {}
+    attrs: dict[str, str | bool] = {}
     if ids:
         attrs["aria-describedby"] = " ".join(ids)
     if field.errors:

@@ -25,9 +25,7 @@ class Command(BaseCommand):
             help="Port to serve on (default: $PORT, else 8000).",
         )
         parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument(
-            "--no-serve", action="store_true", help="Load the demo data and stop."
-        )
+        parser.add_argument("--no-serve", action="store_true", help="Load the demo data and stop.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -58,7 +56,7 @@ class Command(BaseCommand):
         from coproduce.wsgi import application
 
         # Background tasks (imports, reports, notifications) run in a worker beside the server.
-        worker = subprocess.Popen(  # noqa: S603
+        worker = subprocess.Popen(
             [sys.executable, "-m", "coproduce.cli", "db_worker"],
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "coproduce.settings"},
         )
