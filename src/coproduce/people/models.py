@@ -61,8 +61,7 @@ class Area(models.Model):
                 name="area_latitude_range",
             ),
             models.CheckConstraint(
-                condition=Q(longitude__isnull=True)
-                | Q(longitude__gte=-180, longitude__lte=180),
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
                 name="area_longitude_range",
             ),
             models.CheckConstraint(
@@ -215,7 +214,9 @@ class Membership(models.Model):
     )
     decline_reason = models.TextField(blank=True)
     contracted_minutes_per_week = models.PositiveIntegerField(
-        null=True, blank=True, help_text="For staff: contracted time, for the 10% participation line."
+        null=True,
+        blank=True,
+        help_text="For staff: contracted time, for the 10% participation line.",
     )
 
     class Meta:
