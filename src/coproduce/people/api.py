@@ -126,9 +126,7 @@ def membership_list(
     )
 
 
-@router.post(
-    "/organisations/{organisation_id}/applications", response={201: MembershipOut}
-)
+@router.post("/organisations/{organisation_id}/applications", response={201: MembershipOut})
 def membership_apply(request: HttpRequest, organisation_id: int, payload: ApplyIn) -> Any:
     organisation = selectors.organisation_get(
         viewer=viewer(request), organisation_id=organisation_id
