@@ -68,7 +68,11 @@ ROUTES = [
         allowed=MEMBERS_UP,
     ),
     Route("people:vetting", lambda w: {"person_id": _member_person(w)}, allowed=COORDINATORS_UP),
+    Route("people:person_erase", lambda w: {"person_id": _member_person(w)}, allowed=ADMINS),
     Route("people:profile", any_signed_in=True),
+    Route(
+        "people:consent_update", any_signed_in=True, skip_reason="POST only; tested in test_views"
+    ),
     Route("people:skill_add", any_signed_in=True, skip_reason="POST only; tested in test_views"),
     Route(
         "people:skill_remove",

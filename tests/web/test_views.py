@@ -180,3 +180,54 @@ def test_csrf_is_enforced_on_forms(world: World) -> None:
         {"full_name": "Rosa Lee", "email": "rosa@example.org", "password": PASSWORD},
     )
     assert response.status_code == 403
+
+
+def test_consent_is_given_and_withdrawn_from_the_profile(world: World) -> None:
+    from coproduce.people.models import Consent
+
+    client = world.client("member")
+    client.post(reverse("people:consent_update"), {"purposes": ["contact", "photos"]})
+    member = world.people["member"]
+    current = set(
+        Consent.objects.filter(person=member, withdrawn_at__isnull=True).values_list(
+            "purpose", flat=True
+        )
+    )
+    assert current == {"contact", "photos"}
+    client.post(reverse("people:consent_update"), {"purposes": ["contact"]})
+    photos = Consent.objects.get(person=member, purpose="photos")
+    assert photos.withdrawn_at is not None
+    assert 'value="contact" checked' in client.get(reverse("people:profile")).content.decode()
+
+
+def test_erasure_asks_for_confirmation_and_keeps_the_membership(world: World) -> None:
+    member = world.people["member"]
+    client = world.client("admin")
+    url = reverse("people:person_erase", kwargs={"person_id": member.pk})
+    assert "This cannot be undone." in client.get(url).content.decode()
+    member.refresh_from_db()
+    assert member.erased_at is None
+    assert client.post(url, {"confirmed": "yes"}).status_code == 302
+    member.refresh_from_db()
+    assert member.erased_at is not None and member.full_name.startswith("Former member")
+    assert world.org.memberships.filter(person=member).exists()
+
+
+def test_admin_sets_contracted_hours(world: World) -> None:
+    membership = world.org.memberships.get(person=world.people["staff"])
+    url = reverse("people:membership_detail", kwargs={"membership_id": membership.pk})
+    client = world.client("admin")
+    client.post(url, {"contracted_hours": "37.5"})
+    membership.refresh_from_db()
+    assert membership.contracted_minutes_per_week == 2250
+    response = client.post(url, {"contracted_hours": "200"})
+    assert "Ensure this value is less than or equal to 168." in response.content.decode()
+
+
+def test_member_search_answers_htmx_with_the_same_page(world: World) -> None:
+    client = world.client("member")
+    url = reverse("people:member_list", kwargs={"slug": world.org.slug})
+    response = client.get(url + "?q=Staff", HTTP_HX_REQUEST="true")
+    content = response.content.decode()
+    assert 'id="member-results"' in content
+    assert "Staff Person" in content and "Manager Person" not in content

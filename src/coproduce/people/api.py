@@ -5,6 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 from ninja.pagination import paginate
 
 from coproduce.api.auth import viewer
@@ -134,7 +135,7 @@ def membership_apply(request: HttpRequest, organisation_id: int, payload: ApplyI
     membership = services.membership_apply(
         viewer=viewer(request), organisation=organisation, note=payload.note
     )
-    return 201, membership
+    return Status(201, membership)
 
 
 @router.get("/memberships/{membership_id}", response=MembershipOut)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from coproduce.people.models import (
+    ConsentPurpose,
     ContactMethod,
     DbsLevel,
     MembershipStatus,
@@ -159,3 +160,24 @@ class VettingForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search by name", required=False, max_length=100)
+
+
+class ConsentForm(forms.Form):
+    purposes = forms.MultipleChoiceField(
+        label="I agree to",
+        choices=ConsentPurpose.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Untick one to withdraw your consent. We keep a record of when you gave it.",
+    )
+
+
+class ContractedHoursForm(forms.Form):
+    contracted_hours = forms.DecimalField(
+        label="Contracted hours a week",
+        min_value=0,
+        max_value=168,
+        decimal_places=2,
+        required=False,
+        help_text="Leave empty if this person is not employed here.",
+    )

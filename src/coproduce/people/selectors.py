@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from coproduce.errors import NotFound, PermissionDenied
 from coproduce.people import permissions
 from coproduce.people.models import (
+    Consent,
     Membership,
     MembershipStatus,
     Organisation,
@@ -154,6 +155,16 @@ def person_get(*, viewer: Viewer, person_id: int) -> PersonView:
         visible(person.email, person.email_visibility),
         visible(person.phone, person.phone_visibility),
         visible(person.address, person.address_visibility),
+    )
+
+
+def consent_current(*, person: Person) -> list[str]:
+    """The purposes a person has consented to and not withdrawn (their own or a
+    coordinator's view; callers have already resolved the person through ``person_get``)."""
+    return list(
+        Consent.objects.filter(person=person, withdrawn_at__isnull=True).values_list(
+            "purpose", flat=True
+        )
     )
 
 

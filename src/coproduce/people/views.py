@@ -15,6 +15,8 @@ from coproduce.people import permissions, selectors, services
 from coproduce.people.forms import (
     AcceptInvitationForm,
     ApplyForm,
+    ConsentForm,
+    ContractedHoursForm,
     DecideForm,
     InviteForm,
     PersonCreateForm,
@@ -27,7 +29,7 @@ from coproduce.people.forms import (
     TokenForm,
     VettingForm,
 )
-from coproduce.people.models import ApiToken, MembershipStatus, Skill, User
+from coproduce.people.models import ApiToken, ConsentPurpose, MembershipStatus, Skill, User
 from coproduce.people.permissions import Viewer
 from coproduce.web.forms import add_error
 from coproduce.web.pagination import paginate
@@ -191,6 +193,10 @@ def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
     may_set_role = permissions.may(viewer, "people.set_role", organisation_id)
     may_set_status = permissions.may(viewer, "people.set_status", organisation_id)
     role_form = RoleForm(initial={"role": membership.role})
+    minutes = membership.contracted_minutes_per_week
+    hours_form = ContractedHoursForm(
+        initial={"contracted_hours": None if minutes is None else minutes / 60}
+    )
     status_form = StatusForm(initial={"status": membership.status})
     if request.method == "POST":
         try:
@@ -204,6 +210,17 @@ def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
                     )
                     messages.success(request, "Role changed.")
                     return redirect("people:membership_detail", membership_id=membership.pk)
+            elif "contracted_hours" in request.POST:
+                hours_form = ContractedHoursForm(request.POST)
+                if hours_form.is_valid():
+                    hours = hours_form.cleaned_data["contracted_hours"]
+                    services.membership_contracted_hours_set(
+                        viewer=viewer,
+                        membership_id=membership.pk,
+                        minutes_per_week=None if hours is None else round(hours * 60),
+                    )
+                    messages.success(request, "Contracted hours saved.")
+                    return redirect("people:membership_detail", membership_id=membership.pk)
             elif "status" in request.POST:
                 status_form = StatusForm(request.POST)
                 if status_form.is_valid():
@@ -215,7 +232,14 @@ def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
                     messages.success(request, "Membership status changed.")
                     return redirect("people:membership_detail", membership_id=membership.pk)
         except CoproduceError as error:
-            add_error(role_form if "role" in request.POST else status_form, error)
+            target = (
+                role_form
+                if "role" in request.POST
+                else hours_form
+                if "contracted_hours" in request.POST
+                else status_form
+            )
+            add_error(target, error)
     return render(
         request,
         "people/membership_detail.html",
@@ -223,6 +247,7 @@ def membership_detail(request: HttpRequest, membership_id: int) -> HttpResponse:
             "membership": membership,
             "role_form": role_form,
             "status_form": status_form,
+            "hours_form": hours_form,
             "may_set_role": may_set_role,
             "may_set_status": may_set_status,
         },
@@ -235,10 +260,19 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     view = selectors.person_get(viewer=viewer, person_id=person_id)
     memberships = selectors.membership_list_for_person(viewer=viewer, person=view.person)
     skills = list(view.person.skills.all())
+    may_erase = any(
+        permissions.may(viewer, "people.erase_person", m.organisation_id) for m in memberships
+    )
     return render(
         request,
         "people/person_detail.html",
-        {"view": view, "person": view.person, "memberships": memberships, "skills": skills},
+        {
+            "view": view,
+            "person": view.person,
+            "memberships": memberships,
+            "skills": skills,
+            "may_erase": may_erase and not view.is_self,
+        },
     )
 
 
@@ -328,6 +362,9 @@ def profile(request: HttpRequest) -> HttpResponse:
             "skill_form": SkillForm(),
             "tokens": ApiToken.objects.filter(user=_user(request), revoked_at__isnull=True),
             "token_form": TokenForm(),
+            "consent_form": ConsentForm(
+                initial={"purposes": selectors.consent_current(person=person)}
+            ),
         },
     )
 
@@ -452,4 +489,53 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("web:dashboard")
     return render(
         request, "people/invitation_accept.html", {"invitation": invitation, "form": form}
+    )
+
+
+@login_required
+@require_POST
+def consent_update(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer(request)
+    if viewer.person is None:
+        raise NotFound()
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose from the listed purposes.")
+        return redirect(reverse("people:profile") + "#consent")
+    wanted = set(form.cleaned_data["purposes"])
+    for purpose, _label in ConsentPurpose.choices:
+        services.consent_set(
+            viewer=viewer, person=viewer.person, purpose=purpose, given=purpose in wanted
+        )
+    messages.success(request, "Your consent choices have been saved.")
+    return redirect(reverse("people:profile") + "#consent")
+
+
+@login_required
+def person_erase(request: HttpRequest, person_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    view = selectors.person_get(viewer=viewer, person_id=person_id)
+    organisation_ids = [
+        m.organisation_id
+        for m in selectors.membership_list_for_person(viewer=viewer, person=view.person)
+    ]
+    permissions.check_any(viewer, "people.erase_person", organisation_ids, action="erase people")
+    if request.method == "POST" and request.POST.get("confirmed") == "yes":
+        services.person_erase(viewer=viewer, person=view.person)
+        messages.success(request, "The person's details have been erased.")
+        return redirect("web:dashboard")
+    return render(
+        request,
+        "web/confirm.html",
+        {
+            "title": f"Erase {view.person.full_name}?",
+            "warning": (
+                "Their name, contact details, skills, consents and vetting checks will be "
+                "removed for good. Their memberships and time-bank history stay, under a "
+                "placeholder name. This cannot be undone."
+            ),
+            "confirm_label": "Erase this person",
+            "cancel_url": reverse("people:person_detail", kwargs={"person_id": person_id}),
+            "hidden": {},
+        },
     )
