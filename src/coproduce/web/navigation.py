@@ -1,9 +1,13 @@
-"""The navigation a viewer sees: each app lists its own items in ``<app>/navigation.py``."""
+"""What a viewer sees around the pages: each app's ``<app>/navigation.py`` lists its menu items
+(``nav_items(viewer)``) and, optionally, panels for the dashboard (``dashboard_panels(viewer)``).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
+from types import ModuleType
+from typing import Any
 
 from coproduce.people.permissions import Viewer
 
@@ -17,12 +21,36 @@ class NavItem:
     order: int = 50
 
 
-def items_for(viewer: Viewer) -> list[NavItem]:
-    items: list[NavItem] = []
+@dataclass(frozen=True)
+class Panel:
+    """A block on the dashboard: ``template`` is rendered with ``panel`` in its context."""
+
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 50
+
+
+def _modules() -> list[ModuleType]:
+    modules = []
     for app in APPS_WITH_NAVIGATION:
         try:
-            module = import_module(f"coproduce.{app}.navigation")
+            modules.append(import_module(f"coproduce.{app}.navigation"))
         except ModuleNotFoundError:
             continue
+    return modules
+
+
+def items_for(viewer: Viewer) -> list[NavItem]:
+    items: list[NavItem] = []
+    for module in _modules():
         items.extend(module.nav_items(viewer))
     return sorted(items, key=lambda item: (item.order, item.label))
+
+
+def panels_for(viewer: Viewer) -> list[Panel]:
+    panels: list[Panel] = []
+    for module in _modules():
+        if hasattr(module, "dashboard_panels"):
+            panels.extend(module.dashboard_panels(viewer))
+    return sorted(panels, key=lambda panel: (panel.order, panel.title))

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from coproduce.people.permissions import Viewer
 from coproduce.web.dashboard import dashboard_sections
+from coproduce.web.navigation import panels_for
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -49,4 +50,8 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     viewer: Viewer = request.viewer  # type: ignore[attr-defined]
     sections = dashboard_sections(viewer=viewer)
-    return render(request, "web/dashboard.html", {"sections": sections})
+    return render(
+        request,
+        "web/dashboard.html",
+        {"sections": sections, "panels": panels_for(viewer) if viewer.person else []},
+    )
