@@ -94,3 +94,21 @@ def test_session_writes_need_csrf(world: World) -> None:
         content_type="application/json",
     )
     assert response.status_code in {401, 403}
+
+
+def test_coordinator_adds_a_person_through_the_api(world: World) -> None:
+    client = _token_client(world, "coordinator")
+    response = client.post(
+        f"/api/v1/organisations/{world.org.pk}/people",
+        data={"full_name": "Bert Nophone", "postcode": "nope"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "postcode"
+    response = client.post(
+        f"/api/v1/organisations/{world.org.pk}/people",
+        data={"full_name": "Bert Nophone", "postcode": "ls14ap"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert response.json()["postcode"] == "LS1 4AP"

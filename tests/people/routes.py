@@ -140,6 +140,14 @@ API_ROUTES = [
         data=lambda w: {"status": MembershipStatus.ACTIVE},
     ),
     ApiRoute(
+        "/organisations/{organisation_id}/people",
+        lambda w: f"/api/v1/organisations/{w.org.pk}/people",
+        allowed=COORDINATORS_UP,
+        method="post",
+        data=lambda w: {"full_name": "Bert Nophone", "postcode": "LS1 4AP"},
+        ok_status=201,
+    ),
+    ApiRoute(
         "/people/{person_id}",
         lambda w: f"/api/v1/people/{_member_person(w)}",
         allowed=MEMBERS_UP,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -54,6 +54,16 @@ class PersonOut(Schema):
 class MeOut(Schema):
     person: PersonOut | None
     roles: dict[int, str]
+
+
+class PersonCreateIn(Schema):
+    full_name: str = Field(..., max_length=200)
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=40)
+    postcode: str = Field("", max_length=10)
+    date_of_birth: date | None = None
+    contact_by: str = "in_person"
+    role: str = "member"
 
 
 class ApplyIn(Schema):
@@ -173,3 +183,18 @@ def membership_status(request: HttpRequest, membership_id: int, payload: StatusI
 @router.get("/people/{person_id}", response=PersonOut)
 def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
     return _person_out(request, person_id)
+
+
+@router.post(
+    "/organisations/{organisation_id}/people",
+    response={201: PersonOut},
+    summary="Add someone without a login (coordinators)",
+)
+def person_create(request: HttpRequest, organisation_id: int, payload: PersonCreateIn) -> Any:
+    organisation = selectors.organisation_get(
+        viewer=viewer(request), organisation_id=organisation_id
+    )
+    person = services.person_create_for(
+        viewer=viewer(request), organisation=organisation, **payload.dict()
+    )
+    return Status(201, _person_out(request, person.pk))
