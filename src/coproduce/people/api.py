@@ -5,8 +5,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.responses import Status
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from coproduce.api.auth import viewer
 from coproduce.api.pagination import Pagination
