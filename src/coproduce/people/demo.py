@@ -288,6 +288,7 @@ def load(*, stdout: TextIO, people: int = 300) -> None:
             area=areas[area],
             description=description,
             founder=admin,
+            slug=slug,
         )
         for slug, name, kind, sector, area, description in ORGANISATIONS
     }

@@ -141,13 +141,15 @@ def organisation_create(
     website: str = "",
     is_public: bool = True,
     founder: Person | None = None,
+    slug: str = "",
 ) -> Organisation:
-    """Create an organisation; ``founder`` becomes its first admin."""
+    """Create an organisation; ``founder`` becomes its first admin. The slug (its web address)
+    is made from the name unless one is given; a taken slug gets a number."""
     if kind not in OrganisationKind.values:
         raise InvalidInput("kind", f"“{kind}” is not a kind of organisation.")
     if sector and sector not in Sector.values:
         raise InvalidInput("sector", f"“{sector}” is not a sector.")
-    base = slugify(name)[:100] or "organisation"
+    base = slugify(slug or name)[:100] or "organisation"
     slug, n = base, 1
     while Organisation.objects.filter(slug=slug).exists():
         n += 1
