@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import reverse
+
+from coproduce.people.permissions import Viewer
+from coproduce.web.navigation import NavItem
+
+
+def nav_items(viewer: Viewer) -> list[NavItem]:
+    if not viewer.organisation_ids("budgeting.view"):
+        return []
+    return [NavItem("Budgeting", reverse("budgeting:round_list"), order=60)]

@@ -1,0 +1,285 @@
+"""Every read of dividends, pots and rounds, scoped to the viewer.
+
+A round is seen by the active members of the organisation that runs it; anyone else gets 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, QuerySet, Sum
+
+from coproduce.budgeting.models import (
+    AccountKind,
+    Ballot,
+    Budget,
+    Dividend,
+    DividendPolicy,
+    MoneyAccount,
+    MoneyEntry,
+    MoneyTransfer,
+    Phase,
+    Proposal,
+    ProposalStatus,
+    Result,
+    ResultLine,
+    Round,
+)
+from coproduce.errors import NotFound
+from coproduce.people import permissions
+from coproduce.people.models import MembershipStatus, Organisation, Person
+from coproduce.people.permissions import Viewer
+
+
+def round_list(*, viewer: Viewer) -> QuerySet[Round]:
+    return (
+        Round.objects.filter(organisation_id__in=viewer.organisation_ids("budgeting.view"))
+        .select_related("organisation")
+        .annotate(budget_count=Count("budgets"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def round_get(*, viewer: Viewer, round_id: int) -> Round:
+    round_ = Round.objects.select_related("organisation").filter(pk=round_id).first()
+    if round_ is None:
+        raise NotFound()
+    permissions.check(viewer, "budgeting.view", round_.organisation_id, action="see this round")
+    return round_
+
+
+def budget_list(*, round_: Round) -> list[Budget]:
+    """The round's budgets with their proposals; the caller has fetched ``round_`` with
+    ``round_get``."""
+    return list(
+        round_.budgets.select_related("area", "pot", "members_of")
+        .prefetch_related(
+            Prefetch(
+                "proposals",
+                queryset=Proposal.objects.select_related("proposer").order_by("pk"),
+            )
+        )
+        .order_by("pk")
+    )
+
+
+def budget_get(*, viewer: Viewer, budget_id: int) -> Budget:
+    budget = (
+        Budget.objects.select_related("round__organisation", "area", "pot", "members_of")
+        .filter(pk=budget_id)
+        .first()
+    )
+    if budget is None:
+        raise NotFound()
+    permissions.check(
+        viewer, "budgeting.view", budget.round.organisation_id, action="see this budget"
+    )
+    return budget
+
+
+def budget_public_get(*, budget_id: int) -> Budget:
+    """For the one-time-code voting page: only a budget whose vote is open is shown."""
+    budget = (
+        Budget.objects.select_related("round__organisation", "area")
+        .filter(pk=budget_id, round__phase=Phase.VOTING)
+        .first()
+    )
+    if budget is None:
+        raise NotFound()
+    return budget
+
+
+def proposal_get(*, viewer: Viewer, proposal_id: int) -> Proposal:
+    proposal = (
+        Proposal.objects.select_related("budget__round__organisation", "proposer")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        raise NotFound()
+    permissions.check(
+        viewer,
+        "budgeting.view",
+        proposal.budget.round.organisation_id,
+        action="see this proposal",
+    )
+    return proposal
+
+
+def proposals_on_ballot(*, budget: Budget) -> list[Proposal]:
+    return list(budget.proposals.filter(status=ProposalStatus.ACCEPTED).order_by("pk"))
+
+
+def ballot_choices_for(*, viewer: Viewer, budget: Budget) -> dict[int, int] | None:
+    """The viewer's own choices in ``budget`` (proposal id → points), or None if not voted."""
+    if viewer.person is None:
+        return None
+    ballot = (
+        Ballot.objects.filter(budget=budget, person=viewer.person)
+        .prefetch_related("choices")
+        .first()
+    )
+    if ballot is None:
+        return None
+    return {choice.proposal_id: choice.points for choice in ballot.choices.all()}
+
+
+def ballot_count(*, budget: Budget) -> int:
+    return Ballot.objects.filter(budget=budget).count()
+
+
+def result_get(*, budget: Budget) -> Result | None:
+    return (
+        Result.objects.filter(budget=budget)
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=ResultLine.objects.select_related("proposal").order_by("position"),
+            )
+        )
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    proposal: Proposal
+    spent_pence: int
+
+
+def delivery_rows(*, budget: Budget) -> list[DeliveryRow]:
+    funded = list(
+        Proposal.objects.filter(
+            pk__in=ResultLine.objects.filter(result__budget=budget, selected=True).values(
+                "proposal_id"
+            )
+        ).order_by("pk")
+    )
+    spent = dict(
+        MoneyAccount.objects.filter(kind=AccountKind.DELIVERY, proposal__in=funded).values_list(
+            "proposal_id", "balance_pence"
+        )
+    )
+    return [DeliveryRow(proposal=p, spent_pence=spent.get(p.pk, 0)) for p in funded]
+
+
+def dividend_policy_list(*, viewer: Viewer) -> QuerySet[DividendPolicy]:
+    """Policies of the budget holders where the viewer may approve dividends."""
+    return (
+        DividendPolicy.objects.filter(
+            budget_holder_id__in=viewer.organisation_ids("budgeting.approve_dividend")
+        )
+        .select_related("budget_holder", "area")
+        .prefetch_related("savings_records__dividend")
+        .order_by("-period_start", "pk")
+    )
+
+
+def dividend_policy_get(*, viewer: Viewer, policy_id: int) -> DividendPolicy:
+    policy = (
+        DividendPolicy.objects.select_related("budget_holder", "area").filter(pk=policy_id).first()
+    )
+    if policy is None:
+        raise NotFound()
+    permissions.check(
+        viewer,
+        "budgeting.approve_dividend",
+        policy.budget_holder_id,
+        action="record savings for this policy",
+    )
+    return policy
+
+
+def dividend_get(*, viewer: Viewer, dividend_id: int) -> Dividend:
+    dividend = (
+        Dividend.objects.select_related("savings_record__policy__budget_holder")
+        .filter(pk=dividend_id)
+        .first()
+    )
+    if dividend is None:
+        raise NotFound()
+    permissions.check(
+        viewer,
+        "budgeting.approve_dividend",
+        dividend.savings_record.policy.budget_holder_id,
+        action="see this dividend",
+    )
+    return dividend
+
+
+def pot_list() -> QuerySet[MoneyAccount]:
+    """Community pots are public money: their balances are shown to every signed-in person."""
+    return MoneyAccount.objects.filter(kind=AccountKind.COMMUNITY_POT).select_related("area")
+
+
+def pot_transfers(*, pot: MoneyAccount) -> QuerySet[MoneyTransfer]:
+    return (
+        MoneyTransfer.objects.filter(entries__account=pot)
+        .select_related("savings_record__policy")
+        .order_by("-posted_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class LedgerProblem:
+    what: str
+
+
+def ledger_problems() -> list[LedgerProblem]:
+    """Every transfer sums to zero and every cached balance equals the sum of its entries."""
+    problems: list[LedgerProblem] = []
+    unbalanced = (
+        MoneyEntry.objects.values("transfer_id")
+        .annotate(total=Sum("amount_pence"))
+        .exclude(total=0)
+    )
+    for row in unbalanced:
+        problems.append(
+            LedgerProblem(f"Transfer {row['transfer_id']} sums to {row['total']}p, not 0.")
+        )
+    sums = dict(
+        MoneyEntry.objects.values("account_id")
+        .annotate(total=Sum("amount_pence"))
+        .values_list("account_id", "total")
+    )
+    for account in MoneyAccount.objects.order_by("pk"):
+        expected = sums.get(account.pk, 0)
+        if account.balance_pence != expected:
+            problems.append(
+                LedgerProblem(
+                    f"{account.name}: balance {account.balance_pence}p but entries sum to "
+                    f"{expected}p."
+                )
+            )
+    return problems
+
+
+def organisations_where(*, viewer: Viewer, ability: str) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(pk__in=viewer.organisation_ids(ability)).order_by("name")
+
+
+def organisation_for(
+    *, viewer: Viewer, organisation_id: int, ability: str, action: str
+) -> Organisation:
+    """The organisation, once the viewer is known to hold ``ability`` there."""
+    permissions.check(viewer, ability, organisation_id, action=action)
+    return Organisation.objects.get(pk=organisation_id)
+
+
+def paper_voters(*, budget: Budget) -> QuerySet[Person]:
+    """Whom staff may enter a paper ballot for: active members of the round's organisation."""
+    return Person.objects.filter(
+        memberships__organisation_id=budget.round.organisation_id,
+        memberships__status=MembershipStatus.ACTIVE,
+        erased_at__isnull=True,
+    ).order_by("full_name", "pk")
+
+
+def rejected_proposals(*, budget: Budget) -> list[Proposal]:
+    return list(budget.proposals.filter(status=ProposalStatus.REJECTED).order_by("pk"))
+
+
+def ballot_of(*, viewer: Viewer, budget: Budget) -> Ballot | None:
+    if viewer.person is None:
+        return None
+    return Ballot.objects.filter(budget=budget, person=viewer.person).first()

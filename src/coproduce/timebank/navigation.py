@@ -1,0 +1,40 @@
+"""The time bank's entries in the main navigation."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from coproduce.people.models import Organisation, OrganisationKind
+from coproduce.people.permissions import Viewer, may
+from coproduce.web.navigation import NavItem
+
+
+def nav_items(viewer: Viewer) -> list[NavItem]:
+    """One query: the kinds of the organisations the viewer belongs to."""
+    kinds = dict(
+        Organisation.objects.filter(pk__in=viewer.organisation_ids()).values_list("pk", "kind")
+    )
+    items: list[NavItem] = []
+    banks = [
+        pk
+        for pk in viewer.organisation_ids("timebank.take_part")
+        if kinds.get(pk) == OrganisationKind.TIME_BANK
+    ]
+    if banks:
+        bank = banks[0]
+        items.append(NavItem("Time bank", reverse("timebank:dashboard", args=[bank]), 20))
+        items.append(
+            NavItem("Offers and requests", reverse("timebank:listing_browse", args=[bank]), 21)
+        )
+        if may(viewer, "timebank.coordinate", bank):
+            items.append(NavItem("Time bank queue", reverse("timebank:queue", args=[bank]), 22))
+    partners = [
+        pk
+        for pk in viewer.organisation_ids("timebank.redeem")
+        if kinds.get(pk) == OrganisationKind.PARTNER
+    ]
+    if partners:
+        items.append(
+            NavItem("Rewards desk", reverse("timebank:partner_desk", args=[partners[0]]), 25)
+        )
+    return items

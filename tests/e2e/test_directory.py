@@ -1,0 +1,47 @@
+"""Search the directory, open an asset: the page works in a real browser and axe-core finds
+no WCAG 2.2 AA violation on either page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import build_world
+from tests.directory.conftest import build_asset, saturday_morning
+from tests.e2e.conftest import axe_violations
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_the_directory_and_open_an_asset(page: Any, settings: Any) -> None:
+    # Tiles from this server (they 404 harmlessly): the test never reaches the internet.
+    settings.MAP_TILES_URL = "/static/directory/no-tiles/{z}/{x}/{y}.png"
+    world = build_world()
+    build_asset(
+        world,
+        name="Knit and Natter",
+        description="Knitting circle for everyone",
+        category="association",
+        schedules=[saturday_morning()],
+    )
+    build_asset(
+        world,
+        name="Riverside Allotments",
+        description="Growing vegetables",
+        latitude=53.821,
+        longitude=-1.571,
+    )
+    page.goto("/directory/")
+    assert axe_violations(page) == []
+    page.get_by_label("Search").fill("knitting")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/directory/?q=knitting*")
+    results = page.locator(".asset-list")
+    assert results.get_by_role("link", name="Knit and Natter").is_visible()
+    assert results.get_by_role("link", name="Riverside Allotments").count() == 0
+    assert axe_violations(page) == []
+    results.get_by_role("link", name="Knit and Natter").click()
+    page.wait_for_selector("h1")
+    assert page.locator("h1").inner_text() == "Knit and Natter"
+    assert page.get_by_role("cell", name="Saturday").is_visible()
+    assert axe_violations(page) == []

@@ -1,0 +1,378 @@
+"""The ledger core: one posting service, limits, reversals, verification."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import IntegrityError, connection, transaction
+
+from coproduce.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coproduce.people import services as people_services
+from coproduce.timebank import services
+from coproduce.timebank.amounts import amount_format, hours_parse
+from coproduce.timebank.ledger import ledger_differences
+from coproduce.timebank.models import (
+    Account,
+    AccountKind,
+    Entry,
+    LimitChange,
+    Transfer,
+    TransferKind,
+    Unit,
+)
+from coproduce.timebank.services import Leg
+from tests.conftest import World
+from tests.timebank.factories import account, give, member
+
+pytestmark = pytest.mark.django_db
+
+
+def test_amounts_are_shown_as_hours_and_minutes_with_a_true_minus_sign() -> None:
+    assert amount_format(-600) == "\u221210:00"
+    assert amount_format(95) == "1:35"
+    assert amount_format(-1050, Unit.PENCE) == "\u2212£10.50"
+    assert hours_parse("1:30") == 90
+    assert hours_parse("1.5") == 90
+    assert hours_parse("45m") == 45
+    with pytest.raises(InvalidInput, match="Enter hours like 1:30"):
+        hours_parse("an hour")
+
+
+def test_transfer_post_moves_balances_and_entries_sum_to_zero(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    transfer = services.transfer_post(
+        legs=[Leg(account(ana), -90), Leg(account(ben), 90)],
+        kind=TransferKind.EXCHANGE,
+        reason="Shopping",
+        operator=world.people["coordinator"],
+        on_behalf_of=ana.person,
+    )
+    assert Account.objects.get(membership=ana).balance == -90
+    assert Account.objects.get(membership=ben).balance == 90
+    assert sorted(transfer.entries.values_list("amount", flat=True)) == [-90, 90]
+    assert transfer.amount == 90
+    assert transfer.operator == world.people["coordinator"]
+    assert transfer.on_behalf_of == ana.person
+    assert transfer.reason == "Shopping"
+    assert ledger_differences() == []
+
+
+def test_transfer_post_refuses_past_the_floor_naming_the_bank(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 600)
+    with pytest.raises(InvalidInput) as error:
+        give(world, ana, ben, 1)
+    assert error.value.message == (
+        "Ana's balance would fall below \u221210:00, the limit set by Holy Cross Time Bank."
+    )
+    assert Account.objects.get(membership=ana).balance == -600
+    assert Transfer.objects.count() == 1
+
+
+def test_transfer_post_refuses_past_the_ceiling(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    services.limits_set_for_organisation(
+        viewer=world.viewer("coordinator"),
+        organisation=world.org,
+        floor=-600,
+        ceiling=120,
+        reason="Keep balances moving",
+    )
+    give(world, ana, ben, 120)
+    with pytest.raises(InvalidInput) as error:
+        give(world, ana, ben, 1)
+    assert error.value.message == (
+        "Ben's balance would rise above 2:00, the limit set by Holy Cross Time Bank."
+    )
+    assert Account.objects.get(membership=ben).balance == 120
+
+
+def test_transfer_to_oneself_is_refused(world: World) -> None:
+    ana = member(world, "Ana")
+    with pytest.raises(InvalidInput, match=re.escape("You cannot transfer time to yourself.")):
+        services.transfer_record(
+            viewer=world.viewer("coordinator"),
+            from_account_id=account(ana).pk,
+            to_account_id=account(ana).pk,
+            amount=60,
+            reason="Oops",
+        )
+    with pytest.raises(InvalidInput, match=re.escape("You cannot transfer time to yourself.")):
+        services.transfer_post(
+            legs=[Leg(account(ana), -60), Leg(account(ana), 60)],
+            kind=TransferKind.ADJUSTMENT,
+            reason="Oops",
+            operator=None,
+        )
+    assert not Transfer.objects.exists()
+
+
+@pytest.mark.parametrize("amount", [0, -30])
+def test_zero_or_negative_amounts_are_refused(world: World, amount: int) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    with pytest.raises(InvalidInput, match=re.escape("The hours must be more than zero.")):
+        give(world, ana, ben, amount)
+    assert not Entry.objects.exists()
+
+
+def test_transfer_to_an_inactive_member_is_refused(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    ben_account = account(ben)
+    people_services.membership_status_set(
+        viewer=world.viewer("coordinator"), membership_id=ben.pk, status="paused"
+    )
+    with pytest.raises(InvalidInput) as error:
+        services.transfer_record(
+            viewer=world.viewer("coordinator"),
+            from_account_id=account(ana).pk,
+            to_account_id=ben_account.pk,
+            amount=60,
+            reason="Lift",
+        )
+    assert error.value.message == "Ben is not an active member of Holy Cross Time Bank."
+    assert not Transfer.objects.exists()
+
+
+def test_entries_that_do_not_sum_to_zero_are_refused(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    with pytest.raises(InvalidInput, match="must sum to zero in each bank's books"):
+        services.transfer_post(
+            legs=[Leg(account(ana), -60), Leg(account(ben), 50)],
+            kind=TransferKind.ADJUSTMENT,
+            reason="Wrong",
+            operator=None,
+        )
+    assert not Transfer.objects.exists()
+
+
+def test_a_transfer_never_mixes_units(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    pence = services.member_account(ben, Unit.PENCE)
+    with pytest.raises(InvalidInput, match="cannot mix units"):
+        services.transfer_post(
+            legs=[Leg(account(ana), -60), Leg(pence, 60)],
+            kind=TransferKind.ADJUSTMENT,
+            reason="Wrong",
+            operator=None,
+        )
+
+
+def test_pence_accounts_post_through_the_same_service(world: World) -> None:
+    ana = member(world, "Ana")
+    pot = services.organisation_account(world.org, AccountKind.POT, Unit.PENCE)
+    ana_pence = services.member_account(ana, Unit.PENCE)
+    services.transfer_post(
+        legs=[Leg(pot, -2500), Leg(ana_pence, 2500)],
+        kind=TransferKind.ADJUSTMENT,
+        reason="Community dividend",
+        operator=world.people["manager"],
+    )
+    with pytest.raises(InvalidInput) as error:
+        services.transfer_post(
+            legs=[Leg(ana_pence, -3101), Leg(pot, 3101)],
+            kind=TransferKind.ADJUSTMENT,
+            reason="Too much",
+            operator=None,
+        )
+    assert error.value.message == (
+        "Ana's balance would fall below \u2212£6.00, the limit set by Holy Cross Time Bank."
+    )
+    assert Account.objects.get(pk=ana_pence.pk).balance == 2500
+    assert Transfer.objects.get().unit == Unit.PENCE
+
+
+def test_reversal_restores_both_balances_and_points_at_the_original(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 90)
+    original = Transfer.objects.get()
+    reversal = services.transfer_reverse(
+        viewer=world.viewer("coordinator"), transfer_id=original.pk, reason="Keyed twice"
+    )
+    assert reversal.reverses == original
+    assert reversal.kind == TransferKind.REVERSAL
+    assert reversal.operator == world.people["coordinator"]
+    assert Account.objects.get(membership=ana).balance == 0
+    assert Account.objects.get(membership=ben).balance == 0
+    assert Entry.objects.count() == 4
+    assert ledger_differences() == []
+
+
+def test_reversing_twice_is_refused(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 90)
+    original = Transfer.objects.get()
+    coordinator = world.viewer("coordinator")
+    services.transfer_reverse(viewer=coordinator, transfer_id=original.pk, reason="Mistake")
+    with pytest.raises(Conflict, match=re.escape("This transfer has already been reversed.")):
+        services.transfer_reverse(viewer=coordinator, transfer_id=original.pk, reason="Again")
+    assert Transfer.objects.count() == 2
+
+
+def test_a_reversal_cannot_be_reversed(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 90)
+    coordinator = world.viewer("coordinator")
+    reversal = services.transfer_reverse(
+        viewer=coordinator, transfer_id=Transfer.objects.get().pk, reason="Mistake"
+    )
+    with pytest.raises(InvalidInput) as error:
+        services.transfer_reverse(viewer=coordinator, transfer_id=reversal.pk, reason="Undo")
+    assert error.value.message == "A reversal cannot be reversed. Post a new transfer instead."
+    assert Transfer.objects.count() == 2
+
+
+def test_only_coordinators_reverse_and_other_banks_get_404(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 30)
+    transfer_id = Transfer.objects.get().pk
+    with pytest.raises(PermissionDenied):
+        services.transfer_reverse(
+            viewer=world.viewer("staff"), transfer_id=transfer_id, reason="No"
+        )
+    with pytest.raises(NotFound):
+        services.transfer_reverse(
+            viewer=world.viewer("outsider"), transfer_id=transfer_id, reason="No"
+        )
+    assert Transfer.objects.count() == 1
+
+
+def test_a_member_gives_time_from_their_own_account_only(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    from tests.timebank.factories import viewer
+
+    transfer = services.transfer_record(
+        viewer=viewer(ana),
+        from_account_id=account(ana).pk,
+        to_account_id=account(ben).pk,
+        amount=30,
+        reason="Thanks for the lift",
+    )
+    assert transfer.kind == TransferKind.EXCHANGE
+    assert transfer.on_behalf_of == ana.person
+    with pytest.raises(PermissionDenied):
+        services.transfer_record(
+            viewer=viewer(ana),
+            from_account_id=account(ben).pk,
+            to_account_id=account(ana).pk,
+            amount=30,
+            reason="Give it back",
+        )
+
+
+def test_organisation_limits_apply_to_followers_and_keep_a_history(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    account(ana)
+    services.limits_set_for_organisation(
+        viewer=world.viewer("coordinator"),
+        organisation=world.org,
+        floor=-120,
+        ceiling=None,
+        reason="New members start small",
+    )
+    assert Account.objects.get(membership=ana).floor == -120
+    assert account(ben).floor == -120
+    change = LimitChange.objects.get()
+    assert (change.previous_floor, change.floor) == (-600, -120)
+    assert change.changed_by == world.people["coordinator"]
+    with pytest.raises(InvalidInput, match="below \u22122:00"):
+        give(world, ana, ben, 121)
+
+
+def test_organisation_limits_refused_when_a_balance_is_already_outside(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 300)
+    with pytest.raises(Conflict) as error:
+        services.limits_set_for_organisation(
+            viewer=world.viewer("coordinator"),
+            organisation=world.org,
+            floor=-120,
+            ceiling=None,
+            reason="Tighter",
+        )
+    assert error.value.message.startswith(
+        "1 account is already outside these limits (for example Ana at \u22125:00)."
+    )
+    assert Account.objects.get(membership=ana).floor == -600
+    assert not LimitChange.objects.exists()
+
+
+def test_account_limits_override_the_organisation_and_can_return(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    coordinator = world.viewer("coordinator")
+    services.limits_set_for_account(
+        viewer=coordinator, account_id=account(ana).pk, floor=-1200, ceiling=None, reason="Carer"
+    )
+    services.limits_set_for_organisation(
+        viewer=coordinator, organisation=world.org, floor=-60, ceiling=None, reason="Tighter"
+    )
+    give(world, ana, ben, 900)
+    assert Account.objects.get(membership=ana).balance == -900
+    with pytest.raises(Conflict):
+        services.limits_set_for_account(
+            viewer=coordinator,
+            account_id=account(ana).pk,
+            floor=None,
+            ceiling=None,
+            reason="Back to normal",
+            follow_organisation=True,
+        )
+    assert LimitChange.objects.filter(account__membership=ana).count() == 1
+
+
+def test_setting_limits_needs_a_coordinator(world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        services.limits_set_for_organisation(
+            viewer=world.viewer("staff"),
+            organisation=world.org,
+            floor=-60,
+            ceiling=None,
+            reason="x",
+        )
+
+
+def test_the_database_check_keeps_a_balance_above_its_floor(world: World) -> None:
+    ana = member(world, "Ana")
+    pk = account(ana).pk
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.filter(pk=pk).update(balance=-601)
+
+
+def test_ledger_verify_passes_on_a_whole_ledger_and_fails_on_a_difference(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 45)
+    out = io.StringIO()
+    call_command("ledger", "verify", stdout=out)
+    assert "The ledger balances" in out.getvalue()
+    ben_account = Account.objects.get(membership=ben)
+    # Simulates a bad restore: a cached balance that no longer matches its entries.
+    Account.objects.filter(pk=ben_account.pk).update(balance=50)
+    out = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("ledger", "verify", stdout=out)
+    assert error.value.returncode == 1
+    assert f"account {ben_account.pk}: expected 45, found 50" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL trigger")
+def test_postgres_trigger_rejects_an_unbalanced_transfer_at_commit() -> None:
+    from tests.conftest import build_world
+
+    world = build_world()
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    with transaction.atomic():
+        ana_account, ben_account = account(ana), account(ben)
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        transfer = Transfer.objects.create(
+            organisation=world.org, kind=TransferKind.ADJUSTMENT, amount=60, reason="Raw"
+        )
+        Entry.objects.create(transfer=transfer, account=ana_account, amount=-60)
+        Entry.objects.create(transfer=transfer, account=ben_account, amount=50)
+    assert not Transfer.objects.exists()
+    give(world, ana, ben, 60)
+    with pytest.raises(IntegrityError, match="never changed"), transaction.atomic():
+        Entry.objects.filter(account=ben_account).update(amount=61)
