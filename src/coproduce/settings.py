@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "coproduce.web.middleware.RejectNulMiddleware",
     "coproduce.web.middleware.ViewerMiddleware",
     "coproduce.web.middleware.DomainErrorMiddleware",
     # Last, as django-axes asks, so it sees the outcome of every login attempt.

@@ -235,3 +235,17 @@ def test_member_search_answers_htmx_with_the_same_page(world: World) -> None:
     content = response.content.decode()
     assert 'id="member-results"' in content
     assert "Staff Person" in content and "Manager Person" not in content
+
+
+def test_a_null_byte_is_refused_as_bad_input(world: World) -> None:
+    client = world.client("member")
+    response = client.get(reverse("people:organisation_browse") + "?q=a%00b")
+    assert response.status_code == 400
+    assert "cannot be stored (a null byte)" in response.content.decode()
+    response = client.post(
+        f"/api/v1/organisations/{world.other_org.pk}/applications",
+        data='{"note": "a\\u0000b"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
