@@ -103,22 +103,44 @@ def test_a_code_used_at_once_from_many_phones_counts_once(postgres: None) -> Non
 def test_database_refuses_an_unbalanced_or_edited_money_transfer(postgres: None) -> None:
     from django.db import IntegrityError, transaction
 
-    from coproduce.budgeting.models import MoneyAccount, MoneyEntry, MoneyTransfer
+    from coproduce.timebank import services as timebank
+    from coproduce.timebank.models import Account, AccountKind, Entry, Transfer, Unit
     from tests.budgeting.factories import area, policy_with_savings
 
     world = build_world()
     _, dividend_id = policy_with_savings(world, area())
     services.dividend_approve(viewer=world.viewer("manager"), dividend_id=dividend_id)
-    transfer = MoneyTransfer.objects.get()
-    pot = MoneyAccount.objects.get(kind="community_pot")
-    with pytest.raises(IntegrityError, match="does not sum to zero"), transaction.atomic():
-        MoneyEntry.objects.create(transfer=transfer, account=pot, amount_pence=1)
-    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
-        MoneyEntry.objects.filter(transfer=transfer).update(amount_pence=5)
+    transfer = Transfer.objects.get()
+    assert transfer.unit == Unit.PENCE
+    pot = Account.objects.get(kind=AccountKind.AREA_POT)
+    extra = timebank.delivery_account_open(organisation=pot.organisation, name="Extra")
+    with pytest.raises(IntegrityError, match="does not balance"), transaction.atomic():
+        Entry.objects.create(transfer=transfer, account=extra, amount=1)
+    with pytest.raises(IntegrityError, match="never changed or deleted"), transaction.atomic():
+        Entry.objects.filter(transfer=transfer).update(amount=5)
     with (
-        pytest.raises(IntegrityError, match="append-only"),
+        pytest.raises(IntegrityError, match="never changed or deleted"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
-        cursor.execute("DELETE FROM budgeting_moneytransfer WHERE id = %s", [transfer.pk])
-    assert sorted(transfer.entries.values_list("amount_pence", flat=True)) == [-200_000, 200_000]
+        cursor.execute("DELETE FROM timebank_transfer WHERE id = %s", [transfer.pk])
+    assert sorted(transfer.entries.values_list("amount", flat=True)) == [-200_000, 200_000]
+
+
+def test_database_refuses_a_pence_transfer_into_an_hours_account(postgres: None) -> None:
+    from django.db import IntegrityError, transaction
+
+    from coproduce.timebank import services as timebank
+    from coproduce.timebank.models import Account, AccountKind, Entry, Transfer, Unit
+    from tests.budgeting.factories import area, policy_with_savings
+
+    world = build_world()
+    _, dividend_id = policy_with_savings(world, area())
+    services.dividend_approve(viewer=world.viewer("manager"), dividend_id=dividend_id)
+    transfer = Transfer.objects.get()
+    pot = Account.objects.get(kind=AccountKind.AREA_POT)
+    pence = timebank.delivery_account_open(organisation=pot.organisation, name="Pence")
+    hours = timebank.organisation_account(pot.organisation, AccountKind.AGENCY, Unit.MINUTES)
+    with pytest.raises(IntegrityError, match="mixes units"), transaction.atomic():
+        Entry.objects.create(transfer=transfer, account=pence, amount=-7)
+        Entry.objects.create(transfer=transfer, account=hours, amount=7)

@@ -169,7 +169,9 @@ def test_export_and_import_commands(world: World, tmp_path: Path) -> None:
 def test_verify_command_reports_a_balanced_ledger(world: World) -> None:
     out = StringIO()
     call_command("budgeting", "verify", stdout=out)
-    assert out.getvalue().strip() == "The money ledger balances."
+    assert out.getvalue().strip() == (
+        "The ledger balances: every balance equals the sum of its entries."
+    )
 
 
 def test_pabutools_recounts_an_exported_round_to_the_same_winners(

@@ -6,25 +6,25 @@ import pytest
 
 from coproduce.budgeting import selectors, services
 from coproduce.budgeting.models import (
-    AccountKind,
     Ballot,
     BallotChoice,
     BallotKind,
     Dividend,
     DividendStatus,
-    MoneyAccount,
-    MoneyEntry,
-    MoneyTransfer,
     Phase,
     ProposalStatus,
     Result,
     Round,
     Rule,
+    SavingsTransfer,
 )
 from coproduce.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coproduce.people import services as people_services
 from coproduce.people.models import Person
 from coproduce.people.permissions import viewer_for
+from coproduce.timebank import services as timebank
+from coproduce.timebank.ledger import ledger_differences
+from coproduce.timebank.models import Account, AccountKind, Entry, Transfer, TransferKind, Unit
 from tests.budgeting.factories import (
     area,
     election,
@@ -43,22 +43,28 @@ def test_savings_record_makes_a_dividend_of_the_agreed_share_rounded_down(world:
     assert dividend.savings_record_id == record_id
     assert dividend.amount_pence == 200_001
     assert dividend.status == DividendStatus.PROPOSED
-    assert not MoneyTransfer.objects.exists()
+    assert not Transfer.objects.filter(unit=Unit.PENCE).exists()
 
 
 def test_dividend_approval_credits_the_area_pot_from_the_budget_holder(world: World) -> None:
     riverside = area()
     record_id, dividend_id = policy_with_savings(world, riverside)
     services.dividend_approve(viewer=world.viewer("manager"), dividend_id=dividend_id)
-    pot = MoneyAccount.objects.get(kind=AccountKind.COMMUNITY_POT, area=riverside)
-    holder = MoneyAccount.objects.get(kind=AccountKind.BUDGET_HOLDER, organisation=world.org)
-    assert pot.balance_pence == 200_000
-    assert holder.balance_pence == -200_000
-    transfer = MoneyTransfer.objects.get()
-    assert transfer.savings_record_id == record_id
-    assert sorted(transfer.entries.values_list("amount_pence", flat=True)) == [-200_000, 200_000]
+    pot = Account.objects.get(kind=AccountKind.AREA_POT, area=riverside, organisation=world.org)
+    holder = Account.objects.get(kind=AccountKind.DIVIDEND, organisation=world.org)
+    assert (pot.unit, holder.unit) == (Unit.PENCE, Unit.PENCE)
+    assert pot.balance == 200_000
+    assert holder.balance == -200_000
+    transfer = Transfer.objects.get()
+    assert (transfer.kind, transfer.unit, transfer.amount) == (
+        TransferKind.DIVIDEND,
+        Unit.PENCE,
+        200_000,
+    )
+    assert transfer.savings_transfer.savings_record_id == record_id
+    assert sorted(transfer.entries.values_list("amount", flat=True)) == [-200_000, 200_000]
     assert Dividend.objects.get(pk=dividend_id).status == DividendStatus.CREDITED
-    assert selectors.ledger_problems() == []
+    assert ledger_differences() == []
 
 
 def test_dividend_cannot_be_credited_twice(world: World) -> None:
@@ -66,7 +72,8 @@ def test_dividend_cannot_be_credited_twice(world: World) -> None:
     services.dividend_approve(viewer=world.viewer("manager"), dividend_id=dividend_id)
     with pytest.raises(Conflict, match="already been approved and credited"):
         services.dividend_approve(viewer=world.viewer("manager"), dividend_id=dividend_id)
-    assert MoneyTransfer.objects.count() == 1
+    assert Transfer.objects.count() == 1
+    assert SavingsTransfer.objects.count() == 1
 
 
 def test_only_a_manager_of_the_budget_holder_approves_a_dividend(world: World) -> None:
@@ -75,7 +82,7 @@ def test_only_a_manager_of_the_budget_holder_approves_a_dividend(world: World) -
         services.dividend_approve(viewer=world.viewer("staff"), dividend_id=dividend_id)
     with pytest.raises(NotFound):
         services.dividend_approve(viewer=world.viewer("outsider"), dividend_id=dividend_id)
-    assert not MoneyTransfer.objects.exists()
+    assert not Transfer.objects.exists()
 
 
 def test_savings_need_evidence_and_a_positive_amount(world: World) -> None:
@@ -169,7 +176,7 @@ def _delivery_election(world: World) -> tuple[int, int, int]:
     )
     services.dividend_approve(viewer=manager, dividend_id=first_dividend)
     services.dividend_approve(viewer=manager, dividend_id=second.dividend.pk)
-    pot = MoneyAccount.objects.get(kind=AccountKind.COMMUNITY_POT, area=riverside)
+    pot = Account.objects.get(kind=AccountKind.AREA_POT, area=riverside)
     e = election(world, costs=(50_000,), amount_pence=100_000, pot=pot, rule=Rule.GREEDY)
     services.ballot_cast(
         viewer=world.viewer("member"), budget_id=e.budget.pk, choices={e.proposals[0].pk: 1}
@@ -187,14 +194,19 @@ def test_delivery_spend_draws_the_pot_oldest_savings_first(world: World) -> None
     # The first savings record put £200 into the pot (20% of £1,000); £300 draws all of it
     # and £100 from the second.
     assert [
-        (t.savings_record_id, t.entries.get(amount_pence__gt=0).amount_pence) for t in transfers
+        (t.savings_transfer.savings_record_id, t.entries.get(amount__gt=0).amount)
+        for t in transfers
     ] == [
         (first, 20_000),
         (second, 10_000),
     ]
-    pot = MoneyAccount.objects.get(kind=AccountKind.COMMUNITY_POT)
-    assert pot.balance_pence == 120_000 - 30_000
-    assert selectors.ledger_problems() == []
+    assert all(t.kind == TransferKind.SPEND and t.unit == Unit.PENCE for t in transfers)
+    assert all(t.savings_transfer.proposal_id == proposal_id for t in transfers)
+    pot = Account.objects.get(kind=AccountKind.AREA_POT)
+    assert pot.balance == 120_000 - 30_000
+    spend = Account.objects.get(kind=AccountKind.DELIVERY)
+    assert (spend.balance, spend.proposal.pk) == (30_000, proposal_id)
+    assert ledger_differences() == []
 
 
 def test_delivery_spend_beyond_the_project_cost_is_refused(world: World) -> None:
@@ -209,23 +221,28 @@ def test_delivery_spend_beyond_the_project_cost_is_refused(world: World) -> None
     assert error.value.message == (
         "That would take spending to £500.01, over the project's cost of £500."
     )
-    assert not MoneyTransfer.objects.filter(kind="spend").exists()
+    assert not Transfer.objects.filter(kind=TransferKind.SPEND).exists()
 
 
-def test_money_post_refuses_a_pot_below_zero(world: World) -> None:
+def test_ledger_refuses_a_pot_below_zero(world: World) -> None:
     record_id, dividend_id = policy_with_savings(world, area(), savings_pence=1_000)
     services.dividend_approve(viewer=world.viewer("manager"), dividend_id=dividend_id)
-    pot = MoneyAccount.objects.get(kind=AccountKind.COMMUNITY_POT)
-    holder = MoneyAccount.objects.get(kind=AccountKind.BUDGET_HOLDER)
-    with pytest.raises(Conflict, match=r"Riverside community pot holds £2; it cannot pay £5\."):
-        services._money_post(
-            kind="spend",
-            savings_record=pot.entries.get().transfer.savings_record,
-            memo="Overdraw",
-            posted_by=world.people["manager"],
-            legs=[services.Leg(pot, -500), services.Leg(holder, 500)],
+    pot = Account.objects.get(kind=AccountKind.AREA_POT)
+    holder = Account.objects.get(kind=AccountKind.DIVIDEND)
+    assert pot.floor == 0
+    with pytest.raises(InvalidInput) as error:
+        timebank.transfer_post(
+            kind=TransferKind.SPEND,
+            reason="Overdraw",
+            operator=world.people["manager"],
+            legs=[timebank.Leg(pot, -500), timebank.Leg(holder, 500)],
         )
-    assert MoneyEntry.objects.count() == 2
+    assert error.value.message == (
+        "Riverside community pot (Holy Cross Time Bank)'s balance would fall below £0.00, "
+        "the limit set by Holy Cross Time Bank."
+    )
+    assert Entry.objects.count() == 2
+    assert Account.objects.get(pk=pot.pk).balance == 200
     assert record_id
 
 

@@ -309,7 +309,7 @@ def test_delivery_page_records_progress_and_spend_from_the_pot(world: World) -> 
     _, dividend_id = policy_with_savings(world, riverside)
     manager = world.viewer("manager")
     services.dividend_approve(viewer=manager, dividend_id=dividend_id)
-    pot = services.pot_account(riverside)
+    pot = services.pot_account(riverside, world.org)
     e = election(world, costs=(40_000,), pot=pot, rule=Rule.GREEDY)
     services.ballot_cast(
         viewer=world.viewer("member"), budget_id=e.budget.pk, choices={e.proposals[0].pk: 1}
@@ -330,7 +330,7 @@ def test_delivery_page_records_progress_and_spend_from_the_pot(world: World) -> 
     page = client.get(reverse("budgeting:delivery", args=[e.budget.pk])).content.decode()
     assert "Done" in page and "£400" in page and "Planted" in page
     pot.refresh_from_db()
-    assert pot.balance_pence == 200_000 - 40_000
+    assert pot.balance == 200_000 - 40_000
 
 
 def test_round_page_queries_do_not_grow_with_proposals(

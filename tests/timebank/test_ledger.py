@@ -185,6 +185,45 @@ def test_pence_accounts_post_through_the_same_service(world: World) -> None:
     assert Transfer.objects.get().unit == Unit.PENCE
 
 
+def test_area_pot_is_one_per_bank_and_area_and_never_goes_below_zero(world: World) -> None:
+    riverside = people_services.area_create(name="Riverside")
+    pot = services.area_pot_account(world.org, riverside)
+    assert services.area_pot_account(world.org, riverside).pk == pot.pk
+    assert (pot.kind, pot.unit, pot.area_id, pot.floor) == (
+        AccountKind.AREA_POT,
+        Unit.PENCE,
+        riverside.pk,
+        0,
+    )
+    assert pot.name == "Riverside community pot (Holy Cross Time Bank)"
+    holder = services.organisation_account(world.org, AccountKind.DIVIDEND, Unit.PENCE)
+    project = services.delivery_account_open(organisation=world.org, name="Benches")
+    services.transfer_post(
+        legs=[Leg(holder, -1000), Leg(pot, 1000)],
+        kind=TransferKind.DIVIDEND,
+        reason="Dividend",
+        operator=world.people["manager"],
+    )
+    with pytest.raises(InvalidInput) as error:
+        services.transfer_post(
+            legs=[Leg(pot, -1001), Leg(project, 1001)],
+            kind=TransferKind.SPEND,
+            reason="Benches",
+            operator=world.people["manager"],
+        )
+    assert error.value.message == (
+        "Riverside community pot (Holy Cross Time Bank)'s balance would fall below £0.00, "
+        "the limit set by Holy Cross Time Bank."
+    )
+    assert Account.objects.get(pk=pot.pk).balance == 1000
+    assert Account.objects.get(pk=holder.pk).balance == -1000
+    assert ledger_differences() == []
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.create(
+            organisation=world.org, kind=AccountKind.AGENCY, area=riverside, name="No"
+        )
+
+
 def test_reversal_restores_both_balances_and_points_at_the_original(world: World) -> None:
     ana, ben = member(world, "Ana"), member(world, "Ben")
     give(world, ana, ben, 90)

@@ -7,7 +7,17 @@ import pytest
 from coproduce.errors import NotFound, PermissionDenied
 from coproduce.people import services as people_services
 from coproduce.timebank import selectors, services
-from coproduce.timebank.models import Category, Listing, ListingKind, ListingStatus
+from coproduce.timebank.models import (
+    AccountKind,
+    Category,
+    Listing,
+    ListingKind,
+    ListingStatus,
+    Transfer,
+    TransferKind,
+    Unit,
+)
+from coproduce.timebank.services import Leg
 from tests.conftest import World
 from tests.timebank.factories import claimed_exchange, member, viewer
 
@@ -117,3 +127,53 @@ def test_statistics_are_for_coordinators_and_count_unreversed_exchanges(world: W
             selectors.statistics(viewer=world.viewer(role), organisation=world.org)
     mine = selectors.own_figures(viewer=viewer(ana), organisation=world.org)
     assert (mine.given, mine.received, mine.exchanges) == (90, 0, 1)
+
+
+def test_statistics_and_own_figures_count_hours_never_money(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    listing = _offer(world, ana, "Gardening help")
+    exchange = services.exchange_propose(
+        viewer=viewer(ben),
+        provider=ana,
+        receiver=ben,
+        minutes=90,
+        description="Garden",
+        listing=listing,
+    )
+    services.exchange_accept(viewer=viewer(ana), exchange_id=exchange.pk)
+    services.exchange_claim(viewer=viewer(ana), exchange_id=exchange.pk, minutes=90)
+    services.exchange_confirm(viewer=viewer(ben), exchange_id=exchange.pk)
+    # The same ledger carries pence (a pooled budget paying for help): £25 must not read as
+    # 2,500 minutes exchanged.
+    services.transfer_post(
+        legs=[
+            Leg(services.organisation_account(world.org, AccountKind.POT, Unit.PENCE), -2500),
+            Leg(services.member_account(ben, Unit.PENCE), 2500),
+        ],
+        kind=TransferKind.ADJUSTMENT,
+        reason="Pooled budget",
+        operator=world.people["coordinator"],
+    )
+    services.transfer_post(
+        legs=[
+            Leg(services.member_account(ben, Unit.PENCE), -2500),
+            Leg(services.member_account(ana, Unit.PENCE), 2500),
+        ],
+        kind=TransferKind.EXCHANGE,
+        reason="Paid from a pooled budget",
+        operator=world.people["coordinator"],
+        listing=listing,
+    )
+    manager = world.viewer("manager")
+    stats = selectors.statistics(viewer=manager, organisation=world.org)
+    assert (stats.minutes_exchanged, stats.exchanges, stats.active_members) == (90, 1, 2)
+    assert stats.by_category == [("Gardening", 90)]
+    assert stats.by_area == [("Area not known", 90)]
+    assert sum(minutes for _label, minutes in stats.by_month) == 90
+    mine = selectors.own_figures(viewer=viewer(ana), organisation=world.org)
+    assert (mine.given, mine.received, mine.exchanges) == (90, 0, 1)
+    listed = selectors.transfer_list(viewer=world.viewer("coordinator"), organisation=world.org)
+    assert [t.unit for t in listed] == [Unit.MINUTES]
+    assert Transfer.objects.filter(unit=Unit.PENCE).count() == 2
+    accounts = selectors.account_list(viewer=world.viewer("coordinator"), organisation=world.org)
+    assert {a.unit for a in accounts} == {Unit.MINUTES}

@@ -12,13 +12,11 @@ from coproduce.budgeting.models import (
     Budget,
     Dividend,
     DividendPolicy,
-    MoneyAccount,
-    MoneyEntry,
-    MoneyTransfer,
     Proposal,
     Result,
     Round,
     SavingsRecord,
+    SavingsTransfer,
 )
 
 
@@ -48,19 +46,10 @@ class DividendAdmin(ReadOnlyAdmin):
     list_display = ("savings_record", "amount_pence", "status", "approved_at")
 
 
-@admin.register(MoneyAccount)
-class MoneyAccountAdmin(ReadOnlyAdmin):
-    list_display = ("name", "kind", "balance_pence")
-
-
-@admin.register(MoneyTransfer)
-class MoneyTransferAdmin(ReadOnlyAdmin):
-    list_display = ("memo", "kind", "savings_record", "posted_at")
-
-
-@admin.register(MoneyEntry)
-class MoneyEntryAdmin(ReadOnlyAdmin):
-    list_display = ("transfer", "account", "amount_pence")
+@admin.register(SavingsTransfer)
+class SavingsTransferAdmin(ReadOnlyAdmin):
+    # The money itself is in the time-bank ledger (Account, Transfer, Entry in its admin).
+    list_display = ("transfer", "savings_record", "proposal")
 
 
 @admin.register(Round)

@@ -17,7 +17,6 @@ from coproduce.budgeting.models import (
     Ballot,
     BallotKind,
     Budget,
-    MoneyAccount,
     Proposal,
     Round,
     Rule,
@@ -25,6 +24,7 @@ from coproduce.budgeting.models import (
 from coproduce.errors import InvalidInput, NotFound
 from coproduce.people import permissions
 from coproduce.people.models import Area, Organisation
+from coproduce.timebank.models import Account
 
 router = Router(tags=["budgeting"])
 
@@ -193,7 +193,7 @@ def _optional(model: type[Any], pk: int | None, field: str) -> Any:
 def budget_add(request: HttpRequest, round_id: int, payload: BudgetIn) -> Any:
     who = viewer(request)
     round_ = selectors.round_get(viewer=who, round_id=round_id)
-    pot = _optional(MoneyAccount, payload.pot_id, "pot_id")
+    pot = _optional(Account, payload.pot_id, "pot_id")
     members_of = _optional(Organisation, payload.members_of_id, "members_of_id")
     budget = services.budget_add(
         viewer=who,

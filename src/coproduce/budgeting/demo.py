@@ -148,7 +148,7 @@ def load(*, stdout: TextIO) -> None:
         ),
     )
     services.dividend_approve(viewer=admin, dividend_id=record.dividend.pk)
-    pot = services.pot_account(riverside)
+    pot = services.pot_account(riverside, council)
 
     finished = services.round_create(
         viewer=manager,

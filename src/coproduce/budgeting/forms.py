@@ -9,16 +9,15 @@ from django import forms
 from django.http import QueryDict
 
 from coproduce.budgeting.models import (
-    AccountKind,
     BallotKind,
     Budget,
     DeliveryStatus,
-    MoneyAccount,
     Proposal,
     Rule,
 )
 from coproduce.errors import InvalidInput
 from coproduce.people.models import Area, Organisation, Person
+from coproduce.timebank.models import Account, AccountKind, Unit
 from coproduce.web.forms import DateInput
 
 
@@ -136,7 +135,9 @@ class BudgetForm(forms.Form):
         help_text="Leave empty for a city-wide budget.",
     )
     pot = forms.ModelChoiceField(
-        queryset=MoneyAccount.objects.filter(kind=AccountKind.COMMUNITY_POT).order_by("name"),
+        queryset=Account.objects.filter(kind=AccountKind.AREA_POT, unit=Unit.PENCE).order_by(
+            "name", "pk"
+        ),
         required=False,
         label="Community pot that pays for the winning projects",
     )

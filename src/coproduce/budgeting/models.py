@@ -1,7 +1,8 @@
 """Community dividends and participatory budgeting.
 
-Money is whole pence. It moves only as a ``MoneyTransfer`` whose ``MoneyEntry`` rows sum to
-zero, posted by ``services._money_post``; every transfer names the savings record it came from.
+Money is whole pence in the time-bank ledger (``Unit.PENCE``), posted only by
+``timebank.services.transfer_post``; ``SavingsTransfer`` names the savings record each
+transfer came from.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from coproduce.people.models import Area, Organisation, Person
+from coproduce.timebank.models import Account, AccountKind, Transfer
 
 
 class DividendPolicy(models.Model):
@@ -116,102 +118,30 @@ class Dividend(models.Model):
         return f"Dividend of £{self.amount_pence / 100:,.2f}"
 
 
-class AccountKind(models.TextChoices):
-    BUDGET_HOLDER = "budget_holder", "Budget holder"
-    COMMUNITY_POT = "community_pot", "Community pot"
-    DELIVERY = "delivery", "Project delivery spend"
+class SavingsTransfer(models.Model):
+    """Which savings record a ledger transfer of pence came from: the dividend credited to a
+    pot, or a payment from the pot to a funded project (``proposal``). The money itself moves
+    only through ``timebank.services.transfer_post``."""
 
-
-class MoneyAccount(models.Model):
-    """An account in pence. Only ``services._money_post`` changes ``balance_pence``."""
-
-    kind = models.CharField(max_length=16, choices=AccountKind.choices)
-    name = models.CharField(max_length=200)
-    organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    transfer = models.OneToOneField(
+        Transfer, on_delete=models.PROTECT, related_name="savings_transfer"
     )
-    area = models.ForeignKey(
-        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    savings_record = models.ForeignKey(
+        SavingsRecord, on_delete=models.PROTECT, related_name="transfers"
     )
-    proposal = models.OneToOneField(
+    proposal = models.ForeignKey(
         "budgeting.Proposal",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="delivery_account",
+        related_name="savings_transfers",
     )
-    balance_pence = models.BigIntegerField(default=0)
-    # The budget holder's account is where savings come from: it is drawn down past zero.
-    allows_negative = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ("kind", "name")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(allows_negative=True) | Q(balance_pence__gte=0),
-                name="money_account_floor",
-            ),
-            models.UniqueConstraint(
-                fields=["organisation"],
-                condition=Q(kind="budget_holder"),
-                name="money_account_one_per_budget_holder",
-            ),
-            models.UniqueConstraint(
-                fields=["area"],
-                condition=Q(kind="community_pot"),
-                name="money_account_one_pot_per_area",
-            ),
-            models.CheckConstraint(
-                condition=(Q(kind="budget_holder") & Q(organisation__isnull=False))
-                | (Q(kind="community_pot") & Q(area__isnull=False))
-                | (Q(kind="delivery") & Q(proposal__isnull=False)),
-                name="money_account_owner_matches_kind",
-            ),
-        ]
+        ordering = ("-transfer_id",)
 
     def __str__(self) -> str:
-        return self.name
-
-
-class TransferKind(models.TextChoices):
-    DIVIDEND = "dividend", "Dividend credited to a community pot"
-    SPEND = "spend", "Delivery spend on a funded project"
-
-
-class MoneyTransfer(models.Model):
-    """A movement of pence. Never edited or deleted; its entries sum to zero."""
-
-    kind = models.CharField(max_length=16, choices=TransferKind.choices)
-    savings_record = models.ForeignKey(
-        SavingsRecord, on_delete=models.PROTECT, related_name="transfers"
-    )
-    memo = models.CharField(max_length=300)
-    posted_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    posted_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ("-posted_at", "-pk")
-
-    def __str__(self) -> str:
-        return self.memo
-
-
-class MoneyEntry(models.Model):
-    transfer = models.ForeignKey(MoneyTransfer, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(MoneyAccount, on_delete=models.PROTECT, related_name="entries")
-    amount_pence = models.BigIntegerField()
-
-    class Meta:
-        ordering = ("pk",)
-        verbose_name_plural = "money entries"
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(amount_pence=0), name="money_entry_amount_not_zero"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.amount_pence:+d}p to {self.account_id}"
+        return f"Transfer {self.transfer_id} from savings {self.savings_record_id}"
 
 
 class Phase(models.TextChoices):
@@ -266,11 +196,12 @@ class Budget(models.Model):
     name = models.CharField(max_length=200)
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT)
     pot = models.ForeignKey(
-        MoneyAccount,
+        Account,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="budgets",
+        limit_choices_to={"kind": AccountKind.AREA_POT},
         help_text="The community pot that pays for the winning projects.",
     )
     amount_pence = models.BigIntegerField()
@@ -358,6 +289,10 @@ class Proposal(models.Model):
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.NOT_STARTED
     )
     delivery_note = models.TextField(blank=True)
+    # What the project has spent, in pence, in the time-bank ledger's books.
+    delivery_account = models.OneToOneField(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="proposal"
+    )
 
     class Meta:
         ordering = ("budget_id", "pk")

@@ -7,17 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet
 
 from coproduce.budgeting.models import (
-    AccountKind,
     Ballot,
     Budget,
     Dividend,
     DividendPolicy,
-    MoneyAccount,
-    MoneyEntry,
-    MoneyTransfer,
     Phase,
     Proposal,
     ProposalStatus,
@@ -29,6 +25,7 @@ from coproduce.errors import NotFound
 from coproduce.people import permissions
 from coproduce.people.models import MembershipStatus, Organisation, Person
 from coproduce.people.permissions import Viewer
+from coproduce.timebank.models import Account, AccountKind, Unit
 
 
 def round_list(*, viewer: Viewer) -> QuerySet[Round]:
@@ -153,14 +150,14 @@ def delivery_rows(*, budget: Budget) -> list[DeliveryRow]:
             pk__in=ResultLine.objects.filter(result__budget=budget, selected=True).values(
                 "proposal_id"
             )
-        ).order_by("pk")
-    )
-    spent = dict(
-        MoneyAccount.objects.filter(kind=AccountKind.DELIVERY, proposal__in=funded).values_list(
-            "proposal_id", "balance_pence"
         )
+        .select_related("delivery_account")
+        .order_by("pk")
     )
-    return [DeliveryRow(proposal=p, spent_pence=spent.get(p.pk, 0)) for p in funded]
+    return [
+        DeliveryRow(proposal=p, spent_pence=p.delivery_account.balance if p.delivery_account else 0)
+        for p in funded
+    ]
 
 
 def dividend_policy_list(*, viewer: Viewer) -> QuerySet[DividendPolicy]:
@@ -207,51 +204,13 @@ def dividend_get(*, viewer: Viewer, dividend_id: int) -> Dividend:
     return dividend
 
 
-def pot_list() -> QuerySet[MoneyAccount]:
+def pot_list() -> QuerySet[Account]:
     """Community pots are public money: their balances are shown to every signed-in person."""
-    return MoneyAccount.objects.filter(kind=AccountKind.COMMUNITY_POT).select_related("area")
-
-
-def pot_transfers(*, pot: MoneyAccount) -> QuerySet[MoneyTransfer]:
     return (
-        MoneyTransfer.objects.filter(entries__account=pot)
-        .select_related("savings_record__policy")
-        .order_by("-posted_at", "-pk")
+        Account.objects.filter(kind=AccountKind.AREA_POT, unit=Unit.PENCE)
+        .select_related("area", "organisation")
+        .order_by("name", "pk")
     )
-
-
-@dataclass(frozen=True)
-class LedgerProblem:
-    what: str
-
-
-def ledger_problems() -> list[LedgerProblem]:
-    """Every transfer sums to zero and every cached balance equals the sum of its entries."""
-    problems: list[LedgerProblem] = []
-    unbalanced = (
-        MoneyEntry.objects.values("transfer_id")
-        .annotate(total=Sum("amount_pence"))
-        .exclude(total=0)
-    )
-    for row in unbalanced:
-        problems.append(
-            LedgerProblem(f"Transfer {row['transfer_id']} sums to {row['total']}p, not 0.")
-        )
-    sums = dict(
-        MoneyEntry.objects.values("account_id")
-        .annotate(total=Sum("amount_pence"))
-        .values_list("account_id", "total")
-    )
-    for account in MoneyAccount.objects.order_by("pk"):
-        expected = sums.get(account.pk, 0)
-        if account.balance_pence != expected:
-            problems.append(
-                LedgerProblem(
-                    f"{account.name}: balance {account.balance_pence}p but entries sum to "
-                    f"{expected}p."
-                )
-            )
-    return problems
 
 
 def organisations_where(*, viewer: Viewer, ability: str) -> QuerySet[Organisation]:

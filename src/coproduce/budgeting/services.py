@@ -1,7 +1,8 @@
 """Every write to dividends, community pots and participatory-budgeting rounds.
 
 Each public function is one transaction that checks permission, validates, writes and records
-what happened. Money moves only through ``_money_post``.
+what happened. Money moves only through the time-bank ledger's one door,
+``timebank.services.transfer_post``, in pence.
 """
 
 from __future__ import annotations
@@ -9,19 +10,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from coproduce.budgeting import pabulib
 from coproduce.budgeting.models import (
     PHASE_ORDER,
-    AccountKind,
     Ballot,
     BallotChannel,
     BallotChoice,
@@ -31,9 +30,6 @@ from coproduce.budgeting.models import (
     Dividend,
     DividendPolicy,
     DividendStatus,
-    MoneyAccount,
-    MoneyEntry,
-    MoneyTransfer,
     Phase,
     Proposal,
     ProposalStatus,
@@ -42,7 +38,7 @@ from coproduce.budgeting.models import (
     Round,
     Rule,
     SavingsRecord,
-    TransferKind,
+    SavingsTransfer,
     VotingCode,
 )
 from coproduce.budgeting.money import pounds
@@ -52,6 +48,9 @@ from coproduce.people import permissions
 from coproduce.people.models import Area, MembershipStatus, Organisation, Person
 from coproduce.people.permissions import Viewer
 from coproduce.people.services import history_record
+from coproduce.timebank import services as timebank
+from coproduce.timebank.models import Account, AccountKind, Entry, Transfer, TransferKind, Unit
+from coproduce.timebank.services import Leg
 
 # Codes avoid letters and digits that look alike when read off paper (0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -74,97 +73,41 @@ def _actor(viewer: Viewer) -> Person:
     return viewer.person
 
 
-# --- the money ledger ---------------------------------------------------------------------
+# --- money in the time-bank ledger --------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Leg:
-    account: MoneyAccount
-    amount_pence: int
+def pot_account(area: Area, budget_holder: Organisation) -> Account:
+    """The area's community pot in the budget holder's books (pence, never below zero)."""
+    return timebank.area_pot_account(budget_holder, area, Unit.PENCE)
 
 
-def _money_post(
+def _post(
     *,
     kind: str,
     savings_record: SavingsRecord,
-    memo: str,
-    posted_by: Person,
+    reason: str,
+    operator: Person,
     legs: Sequence[Leg],
-) -> MoneyTransfer:
-    """The only writer of money entries and balances. Locks the accounts in primary-key order.
-
-    Call it inside the public service's transaction.
-    """
-    if sum(leg.amount_pence for leg in legs) != 0:
-        raise InvalidInput(None, "A transfer's entries must sum to zero.")
-    if any(leg.amount_pence == 0 for leg in legs):
-        raise InvalidInput("amount_pence", "Enter an amount of more than zero.")
-    ids = sorted({leg.account.pk for leg in legs})
-    locked = {
-        account.pk: account
-        for account in MoneyAccount.objects.select_for_update(of=("self",))
-        .filter(pk__in=ids)
-        .order_by("pk")
-    }
-    for leg in legs:
-        account = locked[leg.account.pk]
-        account.balance_pence += leg.amount_pence
-        if account.balance_pence < 0 and not account.allows_negative:
-            available = account.balance_pence - leg.amount_pence
-            raise Conflict(
-                f"{account.name} holds {pounds(available)}; "
-                f"it cannot pay {pounds(-leg.amount_pence)}."
-            )
-    transfer = MoneyTransfer.objects.create(
-        kind=kind, savings_record=savings_record, memo=memo[:300], posted_by=posted_by
+    proposal: Proposal | None = None,
+) -> Transfer:
+    """Post pence through the ledger's one door and record the savings it came from."""
+    transfer = timebank.transfer_post(legs=legs, kind=kind, reason=reason, operator=operator)
+    SavingsTransfer.objects.create(
+        transfer=transfer, savings_record=savings_record, proposal=proposal
     )
-    MoneyEntry.objects.bulk_create(
-        MoneyEntry(transfer=transfer, account_id=leg.account.pk, amount_pence=leg.amount_pence)
-        for leg in legs
-    )
-    for leg in legs:
-        MoneyAccount.objects.filter(pk=leg.account.pk).update(
-            balance_pence=F("balance_pence") + leg.amount_pence
-        )
     return transfer
 
 
-def budget_holder_account(organisation: Organisation) -> MoneyAccount:
-    account, _ = MoneyAccount.objects.get_or_create(
-        kind=AccountKind.BUDGET_HOLDER,
-        organisation=organisation,
-        defaults={"name": f"{organisation.name} (budget holder)", "allows_negative": True},
-    )
-    return account
-
-
-def pot_account(area: Area) -> MoneyAccount:
-    account, _ = MoneyAccount.objects.get_or_create(
-        kind=AccountKind.COMMUNITY_POT,
-        area=area,
-        defaults={"name": f"{area.name} community pot"},
-    )
-    return account
-
-
-def delivery_account(proposal: Proposal) -> MoneyAccount:
-    account, _ = MoneyAccount.objects.get_or_create(
-        kind=AccountKind.DELIVERY,
-        proposal=proposal,
-        defaults={"name": f"Delivery of “{proposal.title}”"[:200]},
-    )
-    return account
-
-
-def _pot_remaining_by_savings(pot: MoneyAccount) -> list[tuple[SavingsRecord, int]]:
+def _pot_remaining_by_savings(pot: Account) -> list[tuple[SavingsRecord, int]]:
     """What each savings record still has in the pot, oldest first (spending is FIFO)."""
     rows = (
-        MoneyEntry.objects.filter(account=pot)
-        .values("transfer__savings_record")
-        .annotate(total=Sum("amount_pence"))
-        .order_by("transfer__savings_record")
+        Entry.objects.filter(account=pot)
+        .values("transfer__savings_transfer__savings_record")
+        .annotate(total=Sum("amount"))
+        .order_by("transfer__savings_transfer__savings_record")
     )
-    remaining = {row["transfer__savings_record"]: row["total"] for row in rows if row["total"]}
+    key = "transfer__savings_transfer__savings_record"
+    remaining = {row[key]: row["total"] for row in rows if row[key] is not None and row["total"]}
     records = SavingsRecord.objects.in_bulk(list(remaining))
     return [(records[pk], remaining[pk]) for pk in sorted(remaining) if remaining[pk] > 0]
 
@@ -306,16 +249,21 @@ def dividend_approve(*, viewer: Viewer, dividend_id: int) -> Dividend:
     if dividend.amount_pence == 0:
         raise Conflict("This dividend is £0; there is nothing to credit.")
     actor = _actor(viewer)
-    pot = pot_account(policy.area)
+    pot = pot_account(policy.area, policy.budget_holder)
     record = dividend.savings_record
-    _money_post(
+    _post(
         kind=TransferKind.DIVIDEND,
         savings_record=record,
-        memo=f"{policy.share_percent}% dividend of {policy.service} savings "
+        reason=f"{policy.share_percent}% dividend of {policy.service} savings "
         f"{record.period_start:%b %Y} to {record.period_end:%b %Y}",
-        posted_by=actor,
+        operator=actor,
         legs=[
-            Leg(budget_holder_account(policy.budget_holder), -dividend.amount_pence),
+            Leg(
+                timebank.organisation_account(
+                    policy.budget_holder, AccountKind.DIVIDEND, Unit.PENCE
+                ),
+                -dividend.amount_pence,
+            ),
             Leg(pot, dividend.amount_pence),
         ],
     )
@@ -366,7 +314,7 @@ def budget_add(
     name: str,
     amount_pence: int,
     area: Area | None = None,
-    pot: MoneyAccount | None = None,
+    pot: Account | None = None,
     ballot_kind: str = BallotKind.APPROVAL_BUDGET,
     rule: str = Rule.MES,
     threshold_votes: int = 0,
@@ -402,7 +350,7 @@ def budget_add(
         raise InvalidInput("min_share_percent", "Enter a share between 0% and 100%.")
     if residents_only and area is None:
         raise InvalidInput("area", "Choose the area whose residents may vote.")
-    if pot is not None and pot.kind != AccountKind.COMMUNITY_POT:
+    if pot is not None and (pot.kind != AccountKind.AREA_POT or pot.unit != Unit.PENCE):
         raise InvalidInput("pot", "Choose a community pot.")
     budget = Budget(
         round=round_,
@@ -893,7 +841,7 @@ def delivery_update(*, viewer: Viewer, proposal_id: int, status: str, note: str 
 def _funded_proposal(viewer: Viewer, proposal_id: int, *, action: str) -> Proposal:
     proposal = (
         Proposal.objects.select_for_update(of=("self",))
-        .select_related("budget__round__organisation", "budget__pot")
+        .select_related("budget__round__organisation", "budget__pot", "delivery_account")
         .filter(pk=proposal_id)
         .first()
     )
@@ -914,11 +862,12 @@ def _funded_proposal(viewer: Viewer, proposal_id: int, *, action: str) -> Propos
 @transaction.atomic
 def delivery_spend(
     *, viewer: Viewer, proposal_id: int, amount_pence: int, memo: str
-) -> list[MoneyTransfer]:
+) -> list[Transfer]:
     """Pay a funded project's delivery spend out of the budget's community pot.
 
     The pot is drawn oldest savings first, one transfer per savings record it draws on, so
-    each penny spent points back at the savings it came from.
+    each penny spent points back at the savings it came from. Locks the proposal row (so
+    two payments cannot both pass the cost check) and then the pot's.
     """
     proposal = _funded_proposal(viewer, proposal_id, action="record delivery spend")
     pot = proposal.budget.pot
@@ -928,15 +877,24 @@ def delivery_spend(
         raise InvalidInput("amount_pence", "Enter the amount spent: more than £0.")
     if not memo.strip():
         raise InvalidInput("memo", "Say what the money was spent on.")
-    account = delivery_account(proposal)
-    spent = account.balance_pence
+    account = proposal.delivery_account
+    if account is None:
+        # In the pot's books: the project spends the budget holder's money.
+        account = timebank.delivery_account_open(
+            organisation=pot.organisation,
+            name=f"Delivery of “{proposal.title}”",
+            unit=Unit.PENCE,
+        )
+        proposal.delivery_account = account
+        proposal.save(update_fields=["delivery_account"])
+    spent = Account.objects.get(pk=account.pk).balance
     if spent + amount_pence > proposal.cost_pence:
         raise InvalidInput(
             "amount_pence",
             f"That would take spending to {pounds(spent + amount_pence)}, over the project's "
             f"cost of {pounds(proposal.cost_pence)}.",
         )
-    MoneyAccount.objects.select_for_update().filter(pk=pot.pk).first()
+    Account.objects.select_for_update(of=("self",)).filter(pk=pot.pk).first()
     tranches = _pot_remaining_by_savings(pot)
     available = sum(amount for _, amount in tranches)
     if available < amount_pence:
@@ -944,19 +902,20 @@ def delivery_spend(
             f"{pot.name} holds {pounds(available)}; it cannot pay {pounds(amount_pence)}."
         )
     actor = _actor(viewer)
-    transfers: list[MoneyTransfer] = []
+    transfers: list[Transfer] = []
     due = amount_pence
     for record, remaining in tranches:
         if due == 0:
             break
         take = min(due, remaining)
         transfers.append(
-            _money_post(
+            _post(
                 kind=TransferKind.SPEND,
                 savings_record=record,
-                memo=memo.strip(),
-                posted_by=actor,
+                reason=memo.strip(),
+                operator=actor,
                 legs=[Leg(pot, -take), Leg(account, take)],
+                proposal=proposal,
             )
         )
         due -= take

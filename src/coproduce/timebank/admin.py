@@ -53,8 +53,17 @@ class AccountAdmin(ReadOnlyAdmin):
 
 @admin.register(Transfer)
 class TransferAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "occurred_at", "organisation", "kind", "amount", "operator", "reason")
-    list_filter = ("kind",)
+    list_display = (
+        "pk",
+        "occurred_at",
+        "organisation",
+        "kind",
+        "unit",
+        "amount",
+        "operator",
+        "reason",
+    )
+    list_filter = ("kind", "unit")
     list_select_related = ("organisation", "operator")
     inlines = (EntryInline,)
 

@@ -29,11 +29,18 @@ class AccountKind(models.TextChoices):
     ISSUING = "issuing", "Issued time credits"
     PARTNER = "partner", "Partner"
     CLEARING = "clearing", "Clearing with another bank"
+    # Money in pence (community dividends): the budget holder's side of every dividend it
+    # pays, an area's community pot in the budget holder's books, and what a funded project
+    # has spent.
+    DIVIDEND = "dividend", "Dividends paid from savings"
+    AREA_POT = "area_pot", "Area community pot"
+    DELIVERY = "delivery", "Project delivery spend"
 
 
 class Account(models.Model):
     """An account in one bank's books. ``organisation`` is the bank whose ledger holds it;
-    ``counterparty`` is the partner venue or the other bank of a clearing account."""
+    ``counterparty`` is the partner venue or the other bank of a clearing account; ``area``
+    is the neighbourhood an area pot belongs to."""
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="timebank_accounts"
@@ -49,6 +56,9 @@ class Account(models.Model):
     )
     counterparty = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="timebank_accounts"
     )
     name = models.CharField(max_length=200)
     balance = models.BigIntegerField(default=0)
@@ -87,6 +97,11 @@ class Account(models.Model):
                 | (~Q(kind__in=["partner", "clearing"]) & Q(counterparty__isnull=True)),
                 name="account_counterparty_iff_partner_or_clearing",
             ),
+            models.CheckConstraint(
+                condition=(Q(kind="area_pot") & Q(area__isnull=False))
+                | (~Q(kind="area_pot") & Q(area__isnull=True)),
+                name="account_area_iff_area_pot",
+            ),
             models.UniqueConstraint(
                 fields=["membership", "unit"],
                 condition=Q(membership__isnull=False),
@@ -94,8 +109,13 @@ class Account(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["organisation", "kind", "unit"],
-                condition=Q(kind__in=["agency", "pot", "issuing"]),
+                condition=Q(kind__in=["agency", "pot", "issuing", "dividend"]),
                 name="account_one_organisation_account_per_kind_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "area", "unit"],
+                condition=Q(kind="area_pot"),
+                name="account_one_area_pot_per_bank_area_unit",
             ),
             models.UniqueConstraint(
                 fields=["organisation", "kind", "counterparty", "unit"],
@@ -117,6 +137,8 @@ class TransferKind(models.TextChoices):
     CROSS_BANK = "cross_bank", "Exchange with another bank"
     ADJUSTMENT = "adjustment", "Adjustment by a coordinator"
     REVERSAL = "reversal", "Reversal"
+    DIVIDEND = "dividend", "Dividend credited to a community pot"
+    SPEND = "spend", "Delivery spend on a funded project"
 
 
 class Transfer(models.Model):

@@ -130,8 +130,9 @@ def account_get(*, viewer: Viewer, account_id: int) -> Account:
 
 def account_list(*, viewer: Viewer, organisation: Organisation) -> QuerySet[Account]:
     permissions.check(viewer, "timebank.coordinate", organisation.pk, action="see every account")
+    # The time bank's pages show hours; money in pence is shown by the budgeting pages.
     return (
-        Account.objects.filter(organisation=organisation)
+        Account.objects.filter(organisation=organisation, unit=Unit.MINUTES)
         .select_related("membership__person", "counterparty")
         .order_by("kind", "name", "pk")
     )
@@ -159,7 +160,7 @@ def limit_history(*, viewer: Viewer, organisation: Organisation) -> QuerySet[Lim
 def transfer_list(*, viewer: Viewer, organisation: Organisation) -> QuerySet[Transfer]:
     permissions.check(viewer, "timebank.coordinate", organisation.pk, action="see every transfer")
     return (
-        Transfer.objects.filter(organisation=organisation)
+        Transfer.objects.filter(organisation=organisation, unit=Unit.MINUTES)
         .select_related("operator", "on_behalf_of", "reverses")
         .annotate(is_reversed=Exists(Transfer.objects.filter(reverses=OuterRef("pk"))))
         .order_by("-occurred_at", "-pk")
@@ -489,8 +490,10 @@ EXCHANGE_KINDS = (TransferKind.EXCHANGE, TransferKind.GROUP, TransferKind.CROSS_
 
 
 def _unreversed(organisation: Organisation, since: datetime) -> QuerySet[Transfer]:
+    # Hours only: the same ledger carries pence (dividends, budgets), which are not time.
     return Transfer.objects.filter(
         organisation=organisation,
+        unit=Unit.MINUTES,
         kind__in=EXCHANGE_KINDS,
         occurred_at__gte=since,
         reversed_by__isnull=True,
@@ -566,7 +569,10 @@ def figures_for(*, account: Account | None) -> OwnFigures:
     if account is None:
         return OwnFigures(0, 0, 0)
     rows = Entry.objects.filter(
-        account=account, transfer__kind__in=EXCHANGE_KINDS, transfer__reversed_by__isnull=True
+        account=account,
+        transfer__unit=Unit.MINUTES,
+        transfer__kind__in=EXCHANGE_KINDS,
+        transfer__reversed_by__isnull=True,
     ).aggregate(
         given=Sum("amount", filter=Q(amount__gt=0)),
         received=Sum("amount", filter=Q(amount__lt=0)),

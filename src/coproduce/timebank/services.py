@@ -293,12 +293,13 @@ def member_account(membership: Membership, unit: str = Unit.MINUTES) -> Account:
 def organisation_account(
     organisation: Organisation, kind: str, unit: str = Unit.MINUTES
 ) -> Account:
-    """The bank's agency account, community pot or issuing account (no limits: the bank
-    answers for them). Call inside a service's transaction."""
+    """The bank's agency account, community pot, issuing account or dividend account (no
+    limits: the bank answers for them). Call inside a service's transaction."""
     names = {
         AccountKind.AGENCY: "agency account",
         AccountKind.POT: "community pot",
         AccountKind.ISSUING: "issued time credits",
+        AccountKind.DIVIDEND: "dividends paid",
     }
     account, _ = Account.objects.get_or_create(
         organisation=organisation,
@@ -307,6 +308,30 @@ def organisation_account(
         defaults={"name": f"{organisation.name} {names[AccountKind(kind)]}"},
     )
     return account
+
+
+def area_pot_account(organisation: Organisation, area: Area, unit: str = Unit.PENCE) -> Account:
+    """An area's community pot in ``organisation``'s books. Its floor is zero: a pot never
+    pays out more than it holds. Call inside a service's transaction."""
+    account, _ = Account.objects.get_or_create(
+        organisation=organisation,
+        kind=AccountKind.AREA_POT,
+        area=area,
+        unit=unit,
+        defaults={"name": f"{area.name} community pot ({organisation.name})", "floor": 0},
+    )
+    return account
+
+
+def delivery_account_open(
+    *, organisation: Organisation, name: str, unit: str = Unit.PENCE
+) -> Account:
+    """A new account in ``organisation``'s books for what one funded project has spent
+    (floor zero); the caller keeps the link to its project. Call inside a service's
+    transaction."""
+    return Account.objects.create(
+        organisation=organisation, kind=AccountKind.DELIVERY, unit=unit, name=name[:200], floor=0
+    )
 
 
 def counterparty_account(

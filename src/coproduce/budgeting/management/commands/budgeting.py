@@ -1,5 +1,5 @@
 """``coproduce budgeting tally|export|import|verify``: count a pabulib file, write a budget as
-an anonymised ``.pb`` file, load one as a round, check the money ledger."""
+an anonymised ``.pb`` file, load one as a round, check the ledger."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from coproduce.budgeting import pabulib, pabulib_io, selectors, services
+from coproduce.budgeting import pabulib, pabulib_io, services
 from coproduce.budgeting.models import Budget, Rule
 from coproduce.errors import CoproduceError
 from coproduce.people.models import Organisation, User
@@ -62,7 +63,7 @@ class Command(BaseCommand):
         load.add_argument("--by", required=True, help="Email of a manager there.")
         load.add_argument("--title", default="")
         load.add_argument("--rule", default=Rule.MES, choices=Rule.values)
-        sub.add_parser("verify", help="Check every money transfer and balance.")
+        sub.add_parser("verify", help="Check the ledger (the same as `coproduce ledger verify`).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -128,9 +129,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Imported round {round_.pk}: {round_.title}")
 
     def _verify(self) -> None:
-        problems = selectors.ledger_problems()
-        for problem in problems:
-            self.stderr.write(problem.what)
-        if problems:
-            raise CommandError(f"{len(problems)} problem(s) in the money ledger.")
-        self.stdout.write("The money ledger balances.")
+        # Money is in the time-bank ledger (in pence): one check covers hours and money.
+        call_command("ledger", "verify", stdout=self.stdout, stderr=self.stderr)
