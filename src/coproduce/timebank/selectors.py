@@ -311,7 +311,22 @@ def listing_browse(
 def listing_page(*, listing_ids: list[int]) -> list[Listing]:
     """The listings of one page of ``listing_browse`` (which chose and authorised the
     ids), in the same order, with their owners and areas."""
-    found = Listing.objects.select_related("membership__person", "area").in_bulk(listing_ids)
+    # Only what a result card shows: building full member and person rows for every card
+    # cost more than the search itself.
+    found = (
+        Listing.objects.select_related("membership__person", "area")
+        .only(
+            "kind",
+            "title",
+            "category",
+            "availability",
+            "needs_vetted_helper",
+            "membership__person__full_name",
+            "membership__person__preferred_name",
+            "area__name",
+        )
+        .in_bulk(listing_ids)
+    )
     return [found[pk] for pk in listing_ids if pk in found]
 
 
