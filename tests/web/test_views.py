@@ -249,3 +249,14 @@ def test_a_null_byte_is_refused_as_bad_input(world: World) -> None:
     )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
+
+
+def test_dashboard_shows_apps_panels_such_as_the_time_bank_balance(world: World) -> None:
+    from coproduce.timebank import services as timebank
+
+    timebank.member_account(world.org.memberships.get(person=world.people["member"]))
+    content = world.client("member").get(reverse("web:dashboard")).content.decode()
+    assert "Your time bank" in content
+    assert "0:00" in content
+    outsider = world.client("outsider").get(reverse("web:dashboard")).content.decode()
+    assert "Your time bank" not in outsider

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.responses import Status
 
 from coproduce.api.auth import viewer
 from coproduce.api.pagination import Pagination
@@ -234,7 +235,7 @@ def transfer_create(request: HttpRequest, payload: TransferIn) -> Any:
         amount=payload.minutes,
         reason=payload.reason,
     )
-    return 201, transfer
+    return Status(201, transfer)
 
 
 @router.get("/transfers/{transfer_id}", response=TransferOut)
@@ -248,7 +249,7 @@ def transfer_reverse(request: HttpRequest, transfer_id: int, payload: ReverseIn)
     reversal = services.transfer_reverse(
         viewer=viewer(request), transfer_id=transfer_id, reason=payload.reason
     )
-    return 201, reversal
+    return Status(201, reversal)
 
 
 # --- exchanges -------------------------------------------------------------------------------
@@ -275,7 +276,7 @@ def exchange_create(request: HttpRequest, payload: ExchangeIn) -> Any:
         listing=listing,
         scheduled_for=payload.scheduled_for,
     )
-    return 201, exchange
+    return Status(201, exchange)
 
 
 @router.get("/exchanges/{exchange_id}", response=ExchangeOut)
@@ -346,7 +347,7 @@ def listing_create(request: HttpRequest, payload: ListingIn) -> Any:
     current = viewer(request)
     organisation = _organisation(current, payload.organisation_id, "timebank.take_part")
     data = payload.dict(exclude={"organisation_id"})
-    return 201, services.listing_create(viewer=current, organisation=organisation, **data)
+    return Status(201, services.listing_create(viewer=current, organisation=organisation, **data))
 
 
 @router.get("/listings/{listing_id}", response=ListingOut)
@@ -384,7 +385,7 @@ def reward_create(request: HttpRequest, payload: RewardIn) -> Any:
         age_group=payload.age_group,
         monthly_cap=payload.monthly_cap,
     )
-    return 201, reward
+    return Status(201, reward)
 
 
 @router.post(
@@ -398,7 +399,7 @@ def reward_redeem(request: HttpRequest, reward_id: int, payload: RedeemIn) -> An
     redemption: Redemption = services.reward_redeem(
         viewer=current, reward_id=reward.pk, membership_number=payload.membership_number
     )
-    return 201, redemption
+    return Status(201, redemption)
 
 
 @router.get("/redemptions", response=list[RedemptionOut], summary="My redemptions, or my venue's")

@@ -6,7 +6,9 @@ from django.urls import reverse
 
 from coproduce.people.models import Organisation, OrganisationKind
 from coproduce.people.permissions import Viewer, may
-from coproduce.web.navigation import NavItem
+from coproduce.timebank import selectors
+from coproduce.timebank.amounts import amount_format
+from coproduce.web.navigation import NavItem, Panel
 
 
 def nav_items(viewer: Viewer) -> list[NavItem]:
@@ -38,3 +40,19 @@ def nav_items(viewer: Viewer) -> list[NavItem]:
             NavItem("Rewards desk", reverse("timebank:partner_desk", args=[partners[0]]), 25)
         )
     return items
+
+
+def dashboard_panels(viewer: Viewer) -> list[Panel]:
+    """Your balance in each time bank, on the main dashboard."""
+    accounts = selectors.own_balances(viewer=viewer)
+    if not accounts:
+        return []
+    rows = [
+        {
+            "bank": account.organisation,
+            "balance": amount_format(account.balance),
+            "url": reverse("timebank:dashboard", args=[account.organisation_id]),
+        }
+        for account in accounts
+    ]
+    return [Panel("Your time bank", "timebank/_dashboard_panel.html", {"rows": rows}, order=10)]
