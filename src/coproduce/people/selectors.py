@@ -9,12 +9,15 @@ from django.db.models import Count, Q, QuerySet
 from coproduce.errors import NotFound, PermissionDenied
 from coproduce.people import permissions
 from coproduce.people.models import (
+    ApiToken,
     Consent,
     Membership,
     MembershipStatus,
     Organisation,
     Person,
     SensitiveAccess,
+    Skill,
+    User,
     Vetting,
     Visibility,
 )
@@ -197,3 +200,22 @@ def dashboard_counts(*, viewer: Viewer, organisation: Organisation) -> dict[str,
         staff=Count("pk", filter=Q(status=MembershipStatus.ACTIVE, role="staff")),
     )
     return {key: int(value or 0) for key, value in counts.items()}
+
+
+def skill_get_own(*, viewer: Viewer, skill_id: int) -> Skill:
+    """One of the viewer's own skills; anyone else's is unknown."""
+    skill = Skill.objects.filter(pk=skill_id, person_id=viewer.person_id or 0).first()
+    if skill is None:
+        raise NotFound()
+    return skill
+
+
+def api_token_list(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+
+
+def api_token_get_own(*, user: User, token_id: int) -> ApiToken:
+    token = api_token_list(user=user).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound()
+    return token

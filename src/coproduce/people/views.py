@@ -29,7 +29,7 @@ from coproduce.people.forms import (
     TokenForm,
     VettingForm,
 )
-from coproduce.people.models import ApiToken, ConsentPurpose, MembershipStatus, Skill, User
+from coproduce.people.models import ConsentPurpose, MembershipStatus, User
 from coproduce.people.permissions import Viewer
 from coproduce.web.forms import add_error
 from coproduce.web.pagination import paginate
@@ -360,7 +360,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "skills": list(person.skills.all()),
             "skill_form": SkillForm(),
-            "tokens": ApiToken.objects.filter(user=_user(request), revoked_at__isnull=True),
+            "tokens": selectors.api_token_list(user=_user(request)),
             "token_form": TokenForm(),
             "consent_form": ConsentForm(
                 initial={"purposes": selectors.consent_current(person=person)}
@@ -391,9 +391,7 @@ def skill_add(request: HttpRequest) -> HttpResponse:
 @login_required
 def skill_remove(request: HttpRequest, skill_id: int) -> HttpResponse:
     viewer = _viewer(request)
-    skill = Skill.objects.filter(pk=skill_id, person=viewer.person).first()
-    if skill is None:
-        raise NotFound()
+    skill = selectors.skill_get_own(viewer=viewer, skill_id=skill_id)
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
         services.skill_remove(viewer=viewer, skill=skill)
         messages.success(request, f"Removed “{skill.label}”.")
@@ -427,11 +425,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = ApiToken.objects.filter(
-        pk=token_id, user=_user(request), revoked_at__isnull=True
-    ).first()
-    if token is None:
-        raise NotFound()
+    token = selectors.api_token_get_own(user=_user(request), token_id=token_id)
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
         services.api_token_revoke(user=_user(request), token_id=token.pk)
         messages.success(request, f"Token “{token.name}” revoked.")
