@@ -146,11 +146,10 @@ def listing_browse(request: HttpRequest, organisation_id: int) -> HttpResponse:
             area_id=data["area"].pk if data["area"] else None,
             needs_vetted_helper=vetted,
         )
-    # Sort bare ids once and page through them in Python: a separate COUNT would repeat the
-    # full-text match, which is most of the cost. Then load the one page with names and areas.
-    matching = list(listings.select_related(None).values_list("pk", flat=True))
-    page = paginate(request, matching)
-    page.object_list = selectors.listing_page(listing_ids=list(page.object_list))
+    # The page of bare ids and the total in one query (the full-text match runs once), then
+    # the one page loaded with names and areas.
+    page = paginate(request, listings.select_related(None).only("pk"), one_query=True)
+    page.object_list = selectors.listing_page(listing_ids=[row.pk for row in page.object_list])
     return render(
         request,
         "timebank/listing_browse.html",

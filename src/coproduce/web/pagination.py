@@ -5,20 +5,60 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest
 
 from coproduce.errors import InvalidInput
 
 
-def paginate(request: HttpRequest, items: Any, *, per_page: int = 25) -> Page[Any]:
+class _CountedInOneQuery:
+    """A queryset for Paginator whose page and total come from one query (``COUNT(*) OVER
+    ()``), so an expensive filter such as a full-text match runs once, not twice. Only for
+    querysets without DISTINCT or grouping, where the window count is the row count."""
+
+    def __init__(self, queryset: QuerySet[Any], number: int, per_page: int) -> None:
+        self.queryset = queryset
+        self.start = (max(1, number) - 1) * per_page
+        self.per_page = per_page
+        self.rows: list[Any] | None = None
+        self.total: int | None = None
+
+    def _fetch(self, start: int) -> None:
+        window = self.queryset.annotate(_window_total=Window(Count("pk")))
+        self.rows = list(window[start : start + self.per_page])
+        self.start = start
+        self.total = self.rows[0]._window_total if self.rows else None
+
+    def count(self) -> int:
+        if self.total is None:
+            self._fetch(self.start)
+        if self.total is None:  # a page past the end: the total decides the last page
+            self.total = self.queryset.count()
+        return self.total
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, wanted: slice) -> list[Any]:
+        if self.rows is None or wanted.start != self.start:
+            self._fetch(wanted.start or 0)
+        assert self.rows is not None
+        return self.rows
+
+
+def paginate(
+    request: HttpRequest, items: Any, *, per_page: int = 25, one_query: bool = False
+) -> Page[Any]:
     """The requested page of ``items`` (a queryset or list). A page past the end shows the
-    last page; a page that is not a number is bad input."""
+    last page; a page that is not a number is bad input. ``one_query`` fetches the page and
+    the total together (see ``_CountedInOneQuery`` for when that is right)."""
     raw = request.GET.get("page", "1")
     try:
         number = int(raw)
     except ValueError as error:
         raise InvalidInput("page", "The page number must be a whole number.") from error
-    paginator = Paginator(items, per_page)
+    source: Any = _CountedInOneQuery(items, number, per_page) if one_query else items
+    paginator = Paginator(source, per_page)
     page = paginator.get_page(number)
     params = request.GET.copy()
     params.pop("page", None)
