@@ -9,6 +9,7 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -146,9 +147,14 @@ def listing_browse(request: HttpRequest, organisation_id: int) -> HttpResponse:
             area_id=data["area"].pk if data["area"] else None,
             needs_vetted_helper=vetted,
         )
-    # The page of bare ids and the total in one query (the full-text match runs once), then
-    # the one page loaded with names and areas.
-    page = paginate(request, listings.select_related(None).only("pk"), one_query=True)
+    # Bare ids for the page, then the one page loaded with names and areas. On SQLite the page
+    # and its total come from one query, so the FTS5 match runs once; on PostgreSQL a window
+    # count defeats the GIN index's bitmap plan (measured: 7x slower), so it counts apart.
+    page = paginate(
+        request,
+        listings.select_related(None).only("pk"),
+        one_query=connection.vendor == "sqlite",
+    )
     page.object_list = selectors.listing_page(listing_ids=[row.pk for row in page.object_list])
     return render(
         request,
