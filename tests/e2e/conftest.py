@@ -67,6 +67,15 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     ]
 
 
+def submit(page: Any, locator: Any) -> None:
+    """Click a button or link that loads a new page, and return once that page has loaded.
+
+    Reading the page straight after ``click()`` races the navigation: ``count()`` and
+    ``is_visible()`` do not wait, and an element such as the ``h1`` exists on both pages."""
+    with page.expect_navigation():
+        locator.click()
+
+
 def sign_in(page: Any, email: str, password: str) -> None:
     page.goto("/account/login/")
     page.get_by_label("Email address").fill(email)

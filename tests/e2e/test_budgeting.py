@@ -7,11 +7,12 @@ import io
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from coproduce.budgeting import demo
 from coproduce.budgeting.models import Ballot, Budget, Round
 from coproduce.people import demo as people_demo
-from tests.e2e.conftest import axe_violations, sign_in
+from tests.e2e.conftest import axe_violations, sign_in, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,22 +34,20 @@ def test_member_votes_and_the_running_total_updates(page: Any, demo_round: Budge
     page.goto(f"/budgeting/budgets/{demo_round.pk}/vote/")
     total = page.locator("#running-total")
     assert total.get_attribute("aria-live") == "polite"
-    assert total.inner_text() == "Your choices cost £0 of £5,000."
+    expect(total).to_have_text("Your choices cost £0 of £5,000.")
     assert axe_violations(page) == []
 
     page.get_by_label("Repair café: £900").check()
-    assert total.inner_text() == "Your choices cost £900 of £5,000."
+    expect(total).to_have_text("Your choices cost £900 of £5,000.")
     page.get_by_label("Outdoor gym: £2,800").check()
     page.get_by_label("Community fridge: £1,500").check()
     page.get_by_label("Story time in Urdu and Polish: £1,100").check()
-    assert total.inner_text() == (
-        "Your choices cost £6,300 of £5,000. That is £1,300 over the limit."
-    )
+    expect(total).to_have_text("Your choices cost £6,300 of £5,000. That is £1,300 over the limit.")
     page.get_by_label("Story time in Urdu and Polish: £1,100").uncheck()
     page.get_by_label("Outdoor gym: £2,800").uncheck()
-    assert total.inner_text() == "Your choices cost £2,400 of £5,000."
-    page.get_by_role("button", name="Cast my vote").click()
-    assert page.get_by_text("Your vote is counted.").is_visible()
+    expect(total).to_have_text("Your choices cost £2,400 of £5,000.")
+    submit(page, page.get_by_role("button", name="Cast my vote"))
+    expect(page.get_by_text("Your vote is counted.")).to_be_visible()
     ballot = Ballot.objects.get(budget=demo_round, person__user__email="member@example.org")
     assert sorted(ballot.choices.values_list("proposal__title", flat=True)) == [
         "Community fridge",
@@ -63,7 +62,7 @@ def test_vote_page_fits_a_phone_screen(page: Any, demo_round: Budget) -> None:
     page.goto(f"/budgeting/budgets/{demo_round.pk}/vote/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_label("Bird boxes for the park: £300").check()
-    assert page.locator("#running-total").inner_text() == "Your choices cost £300 of £5,000."
+    expect(page.locator("#running-total")).to_have_text("Your choices cost £300 of £5,000.")
     assert axe_violations(page) == []
 
 
@@ -79,12 +78,12 @@ def test_over_the_limit_without_the_script_the_server_refuses(
         page.goto(f"/budgeting/budgets/{demo_round.pk}/vote/")
         for label in ["Outdoor gym: £2,800", "Community fridge: £1,500", "Repair café: £900"]:
             page.get_by_label(label).check()
-        page.get_by_role("button", name="Cast my vote").click()
-        assert (
-            page.get_by_role("alert")
-            .get_by_text("Your choices cost £5,200, over the budget of £5,000.")
-            .is_visible()
-        )
+        submit(page, page.get_by_role("button", name="Cast my vote"))
+        expect(
+            page.get_by_role("alert").get_by_text(
+                "Your choices cost £5,200, over the budget of £5,000."
+            )
+        ).to_be_visible()
     finally:
         context.close()
     assert not Ballot.objects.filter(person__user__email="member@example.org").exists()
@@ -112,5 +111,5 @@ def test_dividend_page_has_no_axe_violations(page: Any, demo_round: Budget) -> N
     council = people_demo.organisation("riverside-adult-social-care")
     sign_in(page, "admin@example.org", people_demo.DEMO_PASSWORD)
     page.goto(f"/budgeting/organisations/{council.pk}/dividends/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Community dividends"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Community dividends")
     assert axe_violations(page) == []

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import build_world
 from tests.directory.conftest import build_asset, saturday_morning
-from tests.e2e.conftest import axe_violations
+from tests.e2e.conftest import axe_violations, submit
 
 
 @pytest.mark.django_db(transaction=True)
@@ -34,14 +35,13 @@ def test_search_the_directory_and_open_an_asset(page: Any, settings: Any) -> Non
     page.goto("/directory/")
     assert axe_violations(page) == []
     page.get_by_label("Search").fill("knitting")
-    page.get_by_role("button", name="Search").click()
+    submit(page, page.get_by_role("button", name="Search"))
     page.wait_for_url("**/directory/?q=knitting*")
     results = page.locator(".asset-list")
-    assert results.get_by_role("link", name="Knit and Natter").is_visible()
-    assert results.get_by_role("link", name="Riverside Allotments").count() == 0
+    expect(results.get_by_role("link", name="Knit and Natter")).to_be_visible()
+    expect(results.get_by_role("link", name="Riverside Allotments")).to_have_count(0)
     assert axe_violations(page) == []
-    results.get_by_role("link", name="Knit and Natter").click()
-    page.wait_for_selector("h1")
-    assert page.locator("h1").inner_text() == "Knit and Natter"
-    assert page.get_by_role("cell", name="Saturday").is_visible()
+    submit(page, results.get_by_role("link", name="Knit and Natter"))
+    expect(page.locator("h1")).to_have_text("Knit and Natter")
+    expect(page.get_by_role("cell", name="Saturday")).to_be_visible()
     assert axe_violations(page) == []

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from coproduce.people import services
 from tests.conftest import PASSWORD, World
-from tests.e2e.conftest import axe_violations, sign_in
+from tests.e2e.conftest import axe_violations, sign_in, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,8 +23,8 @@ def _insecure_cookies_for_http(settings: Any) -> None:
 
 def test_coordinator_signs_in_and_sees_the_dashboard(page: Any, world: World) -> None:
     sign_in(page, "coordinator@a.example.org", PASSWORD)
-    assert page.get_by_role("heading", level=1).inner_text() == "Hello, Coordinator Person"
-    assert page.get_by_text("Applications waiting for a decision").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Coordinator Person")
+    expect(page.get_by_text("Applications waiting for a decision")).to_be_visible()
     assert axe_violations(page) == []
 
 
@@ -31,8 +32,8 @@ def test_wrong_password_shows_an_error_summary(page: Any, world: World) -> None:
     page.goto("/account/login/")
     page.get_by_label("Email address").fill("member@a.example.org")
     page.get_by_label("Password").fill("not-the-password")
-    page.get_by_role("button", name="Sign in").click()
-    assert page.get_by_role("alert").get_by_text("There is a problem").is_visible()
+    submit(page, page.get_by_role("button", name="Sign in"))
+    expect(page.get_by_role("alert").get_by_text("There is a problem")).to_be_visible()
     assert axe_violations(page) == []
 
 
@@ -77,7 +78,7 @@ def test_signed_in_pages_have_no_axe_violations(page: Any, world: World) -> None
 def test_form_errors_are_linked_and_pass_axe(page: Any, world: World) -> None:
     sign_in(page, "coordinator@a.example.org", PASSWORD)
     page.goto(f"/organisations/{world.org.slug}/members/new/")
-    page.get_by_role("button", name="Add person").click()
+    submit(page, page.get_by_role("button", name="Add person"))
     summary = page.get_by_role("alert")
-    assert summary.get_by_role("link", name="This field is required.").count() >= 1
+    expect(summary.get_by_role("link", name="This field is required.").first).to_be_visible()
     assert axe_violations(page) == []

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from coproduce.timebank import services
 from coproduce.timebank.models import Exchange
 from tests.conftest import PASSWORD, World
-from tests.e2e.conftest import axe_violations, sign_in
+from tests.e2e.conftest import axe_violations, sign_in, submit
 from tests.timebank.factories import give, join, member, viewer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,23 +36,23 @@ def test_member_sees_balance_and_proposes_an_exchange(page: Any, world: World) -
     )
 
     sign_in(page, "member@example.org", PASSWORD)
-    page.get_by_role("link", name="Time bank", exact=True).click()
-    assert page.get_by_test_id("balance").inner_text() == "\u22121:30"
+    submit(page, page.get_by_role("link", name="Time bank", exact=True))
+    expect(page.get_by_test_id("balance")).to_have_text("\u22121:30")
     assert axe_violations(page) == []
 
-    page.get_by_role("link", name="Browse offers and requests").click()
+    submit(page, page.get_by_role("link", name="Browse offers and requests"))
     page.get_by_label("Search").fill("garden")
-    page.get_by_role("button", name="Search").click()
+    submit(page, page.get_by_role("button", name="Search"))
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Help with the garden").click()
+    submit(page, page.get_by_role("link", name="Help with the garden"))
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Ask for this").click()
+    submit(page, page.get_by_role("link", name="Ask for this"))
     page.get_by_label("How long will it take?").fill("1:30")
     page.get_by_label("What is the exchange?").fill("Tidy the front garden")
     assert axe_violations(page) == []
-    page.get_by_role("button", name="Send proposal").click()
+    submit(page, page.get_by_role("button", name="Send proposal"))
     page.wait_for_url("**/timebank/exchanges/*/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Tidy the front garden"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tidy the front garden")
     assert axe_violations(page) == []
 
     exchange = Exchange.objects.get()
