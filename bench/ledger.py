@@ -8,7 +8,7 @@
    inserts), under 16 concurrent clients, against a trivial page: target <= 3x.
 
     python bench/ledger.py            # full size: 100,000 people, 2,000,000 transfers
-    python bench/ledger.py --quick    # 5,000 people, 50,000 transfers, under a minute
+    python bench/ledger.py --quick    # 2,000 people, 20,000 transfers, under a minute
 
 Each backend runs in its own child process (Django settings are per process) on its own
 database: a temporary SQLite file, and the PostgreSQL database ``bench_ledger``. Prints one
@@ -286,7 +286,12 @@ def _seed(bank: Any, people: int, transfers: int, seed: int) -> tuple[Any, int]:
     if connection.vendor == "postgresql":
         # The seeded transfers balance by construction; the trigger guards what follows.
         cursor.execute("ALTER TABLE timebank_entry ENABLE TRIGGER USER")
-    cursor.execute("ANALYZE")
+        # What autovacuum does within a minute of a bulk load on a live server. Without it
+        # every seeded listing still sits in the full-text index's pending list, which each
+        # search reads from end to end (measured: the count took 8 ms instead of 4 ms).
+        cursor.execute("VACUUM ANALYZE")
+    else:
+        cursor.execute("ANALYZE")
     return me, my_account
 
 
@@ -363,7 +368,7 @@ def child(backend: str, url: str, var_dir: str, quick: bool) -> None:
     from django.db import connection
     from django.test import Client
 
-    count = 400 if quick else 2000
+    count = 150 if quick else 2000
     bank, accounts = _small_bank("posting")
     _orm_rate(accounts, 50, 0)  # warm up
     ids = [account.pk for account in accounts]
@@ -386,7 +391,7 @@ def child(backend: str, url: str, var_dir: str, quick: bool) -> None:
         lower=False,
     )
 
-    people, transfers = (5_000, 50_000) if quick else (100_000, 2_000_000)
+    people, transfers = (2_000, 20_000) if quick else (100_000, 2_000_000)
     started = time.perf_counter()
     big_bank, _ = _small_bank("scale")
     me, _account = _seed(big_bank, people, transfers, 7)
@@ -426,30 +431,29 @@ def child(backend: str, url: str, var_dir: str, quick: bool) -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        each = 10 if quick else 25
-        dashboard = f"/timebank/{big_bank.pk}/"
-        search = f"/timebank/{big_bank.pk}/listings/?q=garden+lunch"
+        # Rounds alternate between the trivial page and the measured one, so a noisy
+        # neighbour slows both alike; the median round of each is reported.
+        each, rounds = (3, 3) if quick else (10, 5)
         trivial = "/accessibility/"
-        for path in (trivial, dashboard, search):
+        pages = {
+            "dashboard": f"/timebank/{big_bank.pk}/",
+            "offer_search": f"/timebank/{big_bank.pk}/listings/?q=garden+lunch",
+        }
+        for path in (trivial, *pages.values()):
             _p95(port, path, cookie, 2)  # warm up each path
-        base = _p95(port, trivial, cookie, each)
-        emit(
-            f"{backend}_dashboard_p95",
-            _p95(port, dashboard, cookie, each),
-            "ms",
-            base,
-            LATENCY_TARGET,
-            lower=True,
-        )
-        base = _p95(port, trivial, cookie, each)
-        emit(
-            f"{backend}_offer_search_p95",
-            _p95(port, search, cookie, each),
-            "ms",
-            base,
-            LATENCY_TARGET,
-            lower=True,
-        )
+        for name, path in pages.items():
+            values, bases = [], []
+            for _ in range(rounds):
+                bases.append(_p95(port, trivial, cookie, each))
+                values.append(_p95(port, path, cookie, each))
+            emit(
+                f"{backend}_{name}_p95",
+                statistics.median(values),
+                "ms",
+                statistics.median(bases),
+                LATENCY_TARGET,
+                lower=True,
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -152,15 +152,33 @@ def test_code_sheet_prints_codes_that_vote_once_on_the_public_page(world: World)
     assert Ballot.objects.count() == 1
 
 
-def test_paper_ballot_page_counts_a_ballot_for_a_member(world: World) -> None:
+def test_paper_ballot_page_counts_a_ballot_by_membership_number(world: World) -> None:
     e = election(world)
+    number = world.people["member"].memberships.get(organisation=world.org).number
     response = world.client("staff").post(
         reverse("budgeting:paper_ballot", args=[e.budget.pk]),
-        {"person": world.people["member"].pk, "project": [str(e.proposals[0].pk)]},
+        # Typed as written on the paper, in lower case with spaces around it.
+        {"number": f"  {number.lower()} ", "project": [str(e.proposals[0].pk)]},
     )
     assert response.status_code == 302
     ballot = Ballot.objects.get()
     assert (ballot.person, ballot.channel) == (world.people["member"], "paper")
+
+
+def test_paper_ballot_with_an_unknown_or_foreign_number_counts_nothing(world: World) -> None:
+    e = election(world)
+    url = reverse("budgeting:paper_ballot", args=[e.budget.pk])
+    assert world.outsider is not None
+    outsider_number = world.outsider.memberships.get().number
+    for number in ["NOPE0001", outsider_number]:
+        response = world.client("staff").post(
+            url, {"number": number, "project": [str(e.proposals[0].pk)]}
+        )
+        assert response.status_code == 400
+        text = response.content.decode()
+        assert f"No active member of {world.org.name} has the number" in text
+        assert 'href="#id_number"' in text
+    assert not Ballot.objects.exists()
 
 
 def test_results_page_has_a_chart_and_each_explanation(

@@ -65,6 +65,7 @@ def test_paused_listings_and_those_of_inactive_members_answer_404(world: World) 
     paused = _offer(world, ana, "Paused")
     services.listing_status_set(viewer=viewer(ana), listing_id=paused.pk, status="paused")
     ben_offer = _offer(world, ben, "Ben's offer")
+    cal_offer = _offer(world, member(world, "Cal"), "Cal's offer")
     people_services.membership_status_set(
         viewer=world.viewer("coordinator"), membership_id=ben.pk, status="left"
     )
@@ -73,7 +74,9 @@ def test_paused_listings_and_those_of_inactive_members_answer_404(world: World) 
     with pytest.raises(NotFound):
         selectors.listing_get(viewer=world.viewer("member"), listing_id=ben_offer.pk)
     assert selectors.listing_get(viewer=viewer(ana), listing_id=paused.pk) == paused
-    assert list(selectors.listing_browse(viewer=world.viewer("member"))) == []
+    assert list(selectors.listing_browse(viewer=world.viewer("member"))) == [cal_offer]
+    found = selectors.listing_browse(viewer=world.viewer("member"), search="offer")
+    assert (list(found), found.count()) == ([cal_offer], 1)
     with pytest.raises(NotFound):
         selectors.listing_get(viewer=world.viewer("outsider"), listing_id=ben_offer.pk)
 

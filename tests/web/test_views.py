@@ -260,3 +260,31 @@ def test_dashboard_shows_apps_panels_such_as_the_time_bank_balance(world: World)
     assert "0:00" in content
     outsider = world.client("outsider").get(reverse("web:dashboard")).content.decode()
     assert "Your time bank" not in outsider
+
+
+def test_a_member_records_their_date_of_birth_on_the_profile(world: World) -> None:
+    """Age-limited votes and rewards need it; before this, only a coordinator could add it."""
+    client = world.client("member")
+    member = world.people["member"]
+    form = {
+        "full_name": member.full_name,
+        "contact_by": "email",
+        "email_visibility": "coordinators",
+        "phone_visibility": "coordinators",
+        "address_visibility": "only_me",
+        "date_of_birth": "1990-04-01",
+    }
+    assert client.post(reverse("people:profile"), form).status_code == 302
+    member.refresh_from_db()
+    assert str(member.date_of_birth) == "1990-04-01"
+    assert 'value="1990-04-01"' in client.get(reverse("people:profile")).content.decode()
+
+    future = client.post(reverse("people:profile"), {**form, "date_of_birth": "2999-01-01"})
+    assert "Date of birth must be in the past." in future.content.decode()
+    member.refresh_from_db()
+    assert str(member.date_of_birth) == "1990-04-01"
+
+    # A profile update that does not mention the date (the API, the demo) keeps it.
+    services.person_update(viewer=world.viewer("member"), person=member, full_name="New Name")
+    member.refresh_from_db()
+    assert (member.full_name, str(member.date_of_birth)) == ("New Name", "1990-04-01")

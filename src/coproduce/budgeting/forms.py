@@ -16,7 +16,7 @@ from coproduce.budgeting.models import (
     Rule,
 )
 from coproduce.errors import InvalidInput
-from coproduce.people.models import Area, Organisation, Person
+from coproduce.people.models import Area, Organisation
 from coproduce.timebank.models import Account, AccountKind, Unit
 from coproduce.web.forms import DateInput
 
@@ -77,15 +77,11 @@ class DeliveryForm(forms.Form):
 
 
 class PaperBallotForm(forms.Form):
-    person = forms.ModelChoiceField(
-        queryset=Person.objects.none(), label="Whose ballot is this?", empty_label="Choose"
+    number = forms.CharField(
+        label="Their membership number",
+        max_length=20,
+        help_text="Written on the ballot paper or their membership card, like HOL00042.",
     )
-
-    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["person"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = people
 
 
 class CodeForm(forms.Form):

@@ -21,7 +21,7 @@ from coproduce.budgeting.models import (
     ResultLine,
     Round,
 )
-from coproduce.errors import NotFound
+from coproduce.errors import InvalidInput, NotFound
 from coproduce.people import permissions
 from coproduce.people.models import MembershipStatus, Organisation, Person
 from coproduce.people.permissions import Viewer
@@ -225,13 +225,29 @@ def organisation_for(
     return Organisation.objects.get(pk=organisation_id)
 
 
-def paper_voters(*, budget: Budget) -> QuerySet[Person]:
-    """Whom staff may enter a paper ballot for: active members of the round's organisation."""
-    return Person.objects.filter(
-        memberships__organisation_id=budget.round.organisation_id,
-        memberships__status=MembershipStatus.ACTIVE,
-        erased_at__isnull=True,
-    ).order_by("full_name", "pk")
+def paper_voter(*, budget: Budget, number: str) -> Person:
+    """Whose paper ballot this is, by the membership number written on it: an active
+    member of the round's organisation. A number, not a list to pick from, because a
+    neighbourhood may have thousands of members, and a typed number cannot name someone
+    of another organisation."""
+    wanted = number.strip().upper()
+    person = (
+        Person.objects.filter(
+            memberships__organisation_id=budget.round.organisation_id,
+            memberships__status=MembershipStatus.ACTIVE,
+            memberships__number__iexact=wanted,
+            erased_at__isnull=True,
+        )
+        .select_related("area")
+        .first()
+    )
+    if person is None:
+        raise InvalidInput(
+            "number",
+            f"No active member of {budget.round.organisation.name} has the number "
+            f"“{wanted}”. Check the number on the ballot.",
+        )
+    return person
 
 
 def rejected_proposals(*, budget: Budget) -> list[Proposal]:

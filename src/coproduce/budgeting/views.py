@@ -250,22 +250,19 @@ def paper_ballot(request: HttpRequest, budget_id: int) -> HttpResponse:
         action="enter paper ballots",
     )
     proposals = selectors.proposals_on_ballot(budget=budget)
-    people = selectors.paper_voters(budget=budget)
-    form = PaperBallotForm(request.POST or None, people=people)
+    form = PaperBallotForm(request.POST or None)
     chosen: dict[int, int] = {}
     if request.method == "POST" and form.is_valid():
         try:
             chosen = choices_from(request.POST, budget=budget, proposals=proposals)
+            person = selectors.paper_voter(budget=budget, number=form.cleaned_data["number"])
             services.paper_ballot_enter(
-                viewer=viewer,
-                budget_id=budget.pk,
-                person=form.cleaned_data["person"],
-                choices=chosen,
+                viewer=viewer, budget_id=budget.pk, person=person, choices=chosen
             )
         except CoproduceError as error:
             add_error(form, error)
         else:
-            messages.success(request, f"Paper ballot for {form.cleaned_data['person']} counted.")
+            messages.success(request, f"Paper ballot for {person} counted.")
             return redirect("budgeting:paper_ballot", budget_id=budget.pk)
     context = _ballot_context(budget, proposals, chosen)
     context.update({"form": form, "voting_open": budget.round.phase == Phase.VOTING})

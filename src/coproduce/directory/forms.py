@@ -24,6 +24,9 @@ DAY_CHOICES = [("", "Any day"), *DAY_NAMES.items()]
 class TimeInput(forms.TimeInput):
     input_type = "time"
 
+    def __init__(self, attrs: dict[str, str] | None = None) -> None:
+        super().__init__(attrs, format="%H:%M")
+
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)

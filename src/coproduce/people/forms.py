@@ -84,6 +84,14 @@ class ProfileForm(forms.Form):
     phone = forms.CharField(label="Phone number", max_length=40, required=False)
     address = forms.CharField(label="Address", widget=forms.Textarea, required=False)
     postcode = forms.CharField(label="Postcode", max_length=10, required=False)
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        required=False,
+        widget=DateInput,
+        help_text=(
+            "Used only to check age limits on rewards and votes; never shown to other members."
+        ),
+    )
     about = forms.CharField(
         label="About me",
         widget=forms.Textarea,

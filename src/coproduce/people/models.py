@@ -233,7 +233,14 @@ class Membership(models.Model):
                 name="membership_declined_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "status", "role"])]
+        indexes = [
+            models.Index(fields=["organisation", "status", "role"]),
+            # The few memberships that are not active: "only what active members offer" is
+            # then an anti-join against this small index, not a join to every membership.
+            models.Index(
+                fields=["id"], condition=~Q(status="active"), name="membership_not_active"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} in {self.organisation} ({self.role})"

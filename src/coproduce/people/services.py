@@ -3,6 +3,7 @@ transaction that checks permission, validates, writes and records what happened.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import secrets
 from datetime import date, timedelta
@@ -42,6 +43,15 @@ from coproduce.people.models import (
 from coproduce.people.permissions import Viewer
 
 UK_POSTCODE_HELP = "Enter a full UK postcode, like LS6 2AB."
+
+
+class Keep(enum.Enum):
+    """An argument left out: keep the stored value (where ``None`` would clear it)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 def history_record(
@@ -287,15 +297,18 @@ def person_update(
     email_visibility: str = Visibility.COORDINATORS,
     phone_visibility: str = Visibility.COORDINATORS,
     address_visibility: str = Visibility.ONLY_ME,
+    date_of_birth: date | Keep | None = KEEP,
 ) -> Person:
-    """A person edits their own profile (or a coordinator edits someone they act for)."""
+    """A person edits their own profile (or a coordinator edits someone they act for).
+    ``date_of_birth`` is kept as it is unless given (``None`` clears it); it decides
+    eligibility for age-limited rewards and votes."""
     _require_self_or_coordinator(viewer, person)
     fields = _person_fields(
         full_name=full_name,
         email=email,
         phone=phone,
         postcode=postcode,
-        date_of_birth=person.date_of_birth,
+        date_of_birth=person.date_of_birth if date_of_birth is KEEP else date_of_birth,
     )
     for name, value in {
         "contact_by": contact_by,
@@ -311,6 +324,7 @@ def person_update(
     person.email = fields["email"]
     person.phone = fields["phone"]
     person.postcode = fields["postcode"]
+    person.date_of_birth = fields["date_of_birth"]
     person.address = address.strip()
     person.about = about.strip()
     person.contact_by = contact_by

@@ -11,6 +11,7 @@ from coproduce.people.models import Area, Organisation
 from coproduce.timebank.amounts import hours_parse
 from coproduce.timebank.models import AgeGroup, Category, GroupDirection, ListingKind, Reward
 from coproduce.timebank.services import AgencyDirection, Resolution
+from coproduce.web.forms import DateTimeInput, ShortModelChoiceField
 
 HOURS_HELP = "Like 1:30, 1.5 or 90m."
 
@@ -44,7 +45,7 @@ class ListingSearchForm(forms.Form):
     category = forms.ChoiceField(
         label="Category", required=False, choices=[("", "Any category"), *Category.choices]
     )
-    area = forms.ModelChoiceField(
+    area = ShortModelChoiceField(
         label="Area", required=False, queryset=Area.objects.all(), empty_label="Any area"
     )
     vetted = forms.ChoiceField(
@@ -63,7 +64,7 @@ class ListingForm(forms.Form):
     title = forms.CharField(label="Title", max_length=120)
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea)
     category = forms.ChoiceField(label="Category", choices=Category.choices)
-    area = forms.ModelChoiceField(
+    area = ShortModelChoiceField(
         label="Area", required=False, queryset=Area.objects.all(), empty_label="Any area"
     )
     availability = forms.CharField(
@@ -92,7 +93,7 @@ class ProposeForm(forms.Form):
     scheduled_for = forms.DateTimeField(
         label="When",
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput,
     )
 
 

@@ -263,9 +263,8 @@ def _search(queryset: QuerySet[Listing], text: str) -> QuerySet[Listing]:
     if connection.vendor == "postgresql":
         return queryset.filter(
             RawSQL(
-                "to_tsvector('english', timebank_listing.title || ' ' || "
-                "timebank_listing.description || ' ' || timebank_listing.availability) "
-                "@@ websearch_to_tsquery('english', %s)",
+                # A stored generated column (migration 0006) with its GIN index.
+                "timebank_listing.search_vector @@ websearch_to_tsquery('english', %s)",
                 [text],
                 output_field=BooleanField(),
             )
@@ -307,11 +306,18 @@ def listing_browse(
             viewer, "timebank.take_part", organisation_id, action="browse offers and requests"
         )
         banks = [organisation_id]
-    queryset = Listing.objects.filter(
-        organisation_id__in=banks,
-        status=ListingStatus.ACTIVE,
-        membership__status=MembershipStatus.ACTIVE,
-    ).select_related("membership__person", "area", "organisation")
+    # "The owner's membership is active", written as "no inactive membership owns it": an
+    # anti-join against the small partial index ``membership_not_active``. A join to the
+    # memberships read every one of them to count the matches (measured on PostgreSQL with
+    # 100k members: 29 ms against 5 ms).
+    owner_inactive = Membership.objects.filter(pk=OuterRef("membership_id")).exclude(
+        status=MembershipStatus.ACTIVE
+    )
+    queryset = (
+        Listing.objects.filter(organisation_id__in=banks, status=ListingStatus.ACTIVE)
+        .filter(~Exists(owner_inactive))
+        .select_related("membership__person", "area", "organisation")
+    )
     if kind:
         queryset = queryset.filter(kind=kind)
     if category:
@@ -323,25 +329,34 @@ def listing_browse(
     return _search(queryset, search.strip()).order_by("-created_at", "-pk")
 
 
+# Only what a result card shows: building full member and person rows for every card cost
+# more than the search itself.
+CARD_FIELDS = (
+    "kind",
+    "title",
+    "category",
+    "availability",
+    "needs_vetted_helper",
+    "membership__person__full_name",
+    "membership__person__preferred_name",
+    "area__name",
+)
+
+
+def listing_cards(listings: QuerySet[Listing]) -> QuerySet[Listing]:
+    """``listing_browse``'s results with just what a result card shows, loaded in the same
+    query as the page."""
+    return (
+        listings.select_related(None)
+        .select_related("membership__person", "area")
+        .only(*CARD_FIELDS)
+    )
+
+
 def listing_page(*, listing_ids: list[int]) -> list[Listing]:
     """The listings of one page of ``listing_browse`` (which chose and authorised the
     ids), in the same order, with their owners and areas."""
-    # Only what a result card shows: building full member and person rows for every card
-    # cost more than the search itself.
-    found = (
-        Listing.objects.select_related("membership__person", "area")
-        .only(
-            "kind",
-            "title",
-            "category",
-            "availability",
-            "needs_vetted_helper",
-            "membership__person__full_name",
-            "membership__person__preferred_name",
-            "area__name",
-        )
-        .in_bulk(listing_ids)
-    )
+    found = listing_cards(Listing.objects.all()).in_bulk(listing_ids)
     return [found[pk] for pk in listing_ids if pk in found]
 
 

@@ -147,15 +147,16 @@ def listing_browse(request: HttpRequest, organisation_id: int) -> HttpResponse:
             area_id=data["area"].pk if data["area"] else None,
             needs_vetted_helper=vetted,
         )
-    # Bare ids for the page, then the one page loaded with names and areas. On SQLite the page
-    # and its total come from one query, so the FTS5 match runs once; on PostgreSQL a window
-    # count defeats the GIN index's bitmap plan (measured: 7x slower), so it counts apart.
-    page = paginate(
-        request,
-        listings.select_related(None).only("pk"),
-        one_query=connection.vendor == "sqlite",
-    )
-    page.object_list = selectors.listing_page(listing_ids=[row.pk for row in page.object_list])
+    if connection.vendor == "sqlite":
+        # Bare ids for the page and its total in one query, so the FTS5 match runs once;
+        # then the one page loaded with names and areas.
+        page = paginate(request, listings.select_related(None).only("pk"), one_query=True)
+        ids = [row.pk for row in page.object_list]
+        page.object_list = selectors.listing_page(listing_ids=ids)
+    else:
+        # PostgreSQL: a window count defeats the GIN index's bitmap plan (measured: 7x
+        # slower), so it counts apart; the page comes with its names and areas in one query.
+        page = paginate(request, selectors.listing_cards(listings))
     return render(
         request,
         "timebank/listing_browse.html",
