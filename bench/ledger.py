@@ -5,7 +5,11 @@
    (WAL, synchronous=NORMAL, one transaction per transfer) on the same database file.
    Target: ratio >= 0.25. The same against a raw psycopg loop on PostgreSQL.
 2. Member dashboard and offer search p95 with 100k people and 2M transfers seeded (bulk
-   inserts), under 16 concurrent clients, against a trivial page: target <= 3x.
+   inserts), under 16 concurrent clients, against a trivial page: target <= 3x. Each is
+   measured in rounds alternating with the trivial page (5 rounds; 3 with --quick) and the
+   median round of each is reported. The server is waitress with 16 threads and the
+   shipped settings. On PostgreSQL the seed ends with VACUUM ANALYZE, the state autovacuum
+   leaves a bulk-loaded table in.
 
     python bench/ledger.py            # full size: 100,000 people, 2,000,000 transfers
     python bench/ledger.py --quick    # 2,000 people, 20,000 transfers, under a minute
