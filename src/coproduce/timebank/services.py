@@ -275,7 +275,13 @@ def member_account(membership: Membership, unit: str = Unit.MINUTES) -> Account:
     )
     if account is not None:
         return account
-    floor, ceiling = _bank_limits(membership.organisation)
+    if unit == Unit.MINUTES:
+        floor, ceiling = _bank_limits(membership.organisation)
+        own_limits = False
+    else:
+        # The bank's limits are in hours. Money is never overdrawn, and a coordinator sets
+        # any other limit on the account itself.
+        floor, ceiling, own_limits = 0, None, True
     account, _ = Account.objects.get_or_create(
         membership=membership,
         unit=unit,
@@ -285,6 +291,7 @@ def member_account(membership: Membership, unit: str = Unit.MINUTES) -> Account:
             "name": f"{membership.person.display_name} ({membership.number})",
             "floor": floor,
             "ceiling": ceiling,
+            "own_limits": own_limits,
         },
     )
     return account
@@ -533,7 +540,12 @@ def limits_set_for_organisation(
     followers = list(
         Account.objects.select_for_update(of=("self",))
         .select_related("membership__person")
-        .filter(organisation=organisation, kind=AccountKind.MEMBER, own_limits=False)
+        .filter(
+            organisation=organisation,
+            kind=AccountKind.MEMBER,
+            unit=Unit.MINUTES,
+            own_limits=False,
+        )
         .order_by("pk")
     )
     _outside(followers, floor, ceiling)
@@ -586,6 +598,11 @@ def limits_set_for_account(
         raise NotFound()
     permissions.check(viewer, "timebank.set_limits", account.organisation_id, action="set limits")
     if follow_organisation:
+        if account.kind != AccountKind.MEMBER or account.unit != Unit.MINUTES:
+            raise InvalidInput(
+                "follow_organisation",
+                "Only a member's hours account can follow the bank's limits, which are in hours.",
+            )
         floor, ceiling = _bank_limits(account.organisation)
     _check_limits(floor, ceiling)
     if not reason.strip():
