@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from coproduce.directory.forms import TimeInput
-from coproduce.web.forms import DateInput, DateTimeInput
+from coproduce.web.forms import DateInput, DateTimeInput, TimeInput
 
 
 def test_date_picker_is_valued_in_iso_form() -> None:

@@ -18,7 +18,7 @@ from coproduce.budgeting.models import (
 from coproduce.errors import InvalidInput
 from coproduce.people.models import Area, Organisation
 from coproduce.timebank.models import Account, AccountKind, Unit
-from coproduce.web.forms import DateInput
+from coproduce.web.forms import DateInput, ShortModelChoiceField
 
 
 def pence(value: Decimal) -> int:
@@ -124,13 +124,13 @@ class RoundForm(forms.Form):
 class BudgetForm(forms.Form):
     name = forms.CharField(max_length=200, label="Name of the budget")
     amount = PoundsField(label="Amount, in pounds")
-    area = forms.ModelChoiceField(
+    area = ShortModelChoiceField(
         queryset=Area.objects.order_by("name"),
         required=False,
         label="Area",
         help_text="Leave empty for a city-wide budget.",
     )
-    pot = forms.ModelChoiceField(
+    pot = ShortModelChoiceField(
         queryset=Account.objects.filter(kind=AccountKind.AREA_POT, unit=Unit.PENCE).order_by(
             "name", "pk"
         ),
@@ -157,7 +157,7 @@ class BudgetForm(forms.Form):
     )
     residents_only = forms.BooleanField(required=False, label="Only residents of the area may vote")
     min_age = forms.IntegerField(min_value=0, max_value=120, required=False, label="Minimum age")
-    members_of = forms.ModelChoiceField(
+    members_of = ShortModelChoiceField(
         queryset=Organisation.objects.none(),
         required=False,
         label="Only members of this organisation may vote",
@@ -172,7 +172,7 @@ class BudgetForm(forms.Form):
 
 class PolicyForm(forms.Form):
     service = forms.CharField(max_length=200, label="Service whose savings are shared")
-    area = forms.ModelChoiceField(
+    area = ShortModelChoiceField(
         queryset=Area.objects.order_by("name"), label="Area whose community pot receives them"
     )
     share_percent = forms.IntegerField(

@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from coproduce.people.models import Area, Organisation
-from coproduce.web.forms import DateInput
+from coproduce.web.forms import DateInput, ShortModelChoiceField, TimeInput
 
 from .models import AccessibilityFeature, AssetCategory, AssetStatus, ResourceKind, TaxonomyTerm
 from .schedules import DAY_NAMES
@@ -21,25 +21,18 @@ CATEGORY_CHOICES = [
 DAY_CHOICES = [("", "Any day"), *DAY_NAMES.items()]
 
 
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs: dict[str, str] | None = None) -> None:
-        super().__init__(attrs, format="%H:%M")
-
-
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
     category = forms.ChoiceField(
         label="Category", required=False, choices=[("", "Any category"), *AssetCategory.choices]
     )
-    taxonomy_term = forms.ModelChoiceField(
+    taxonomy_term = ShortModelChoiceField(
         label="Activity",
         required=False,
         queryset=TaxonomyTerm.objects.none(),
         empty_label="Any activity",
     )
-    area = forms.ModelChoiceField(
+    area = ShortModelChoiceField(
         label="Area", required=False, queryset=Area.objects.none(), empty_label="Any area"
     )
     day = forms.ChoiceField(label="Open on", required=False, choices=DAY_CHOICES)
@@ -79,7 +72,7 @@ class AssetForm(forms.Form):
     postcode = forms.CharField(max_length=10, required=False)
     latitude = forms.FloatField(required=False, help_text="Leave blank to place it by postcode.")
     longitude = forms.FloatField(required=False)
-    area = forms.ModelChoiceField(queryset=Area.objects.none(), required=False)
+    area = ShortModelChoiceField(queryset=Area.objects.none(), required=False)
     url = forms.URLField(label="Website", required=False, assume_scheme="https")
     email = forms.EmailField(required=False)
     phone = forms.CharField(max_length=40, required=False)
@@ -165,7 +158,7 @@ class BookingForm(forms.Form):
     starts = forms.TimeField(label="From", widget=TimeInput)
     ends = forms.TimeField(label="Until", widget=TimeInput)
     purpose = forms.CharField(max_length=200, help_text="What is the booking for?")
-    bank = forms.ModelChoiceField(
+    bank = ShortModelChoiceField(
         label="Pay with time credits from",
         queryset=Organisation.objects.none(),
         required=False,
@@ -192,7 +185,7 @@ class DecisionForm(forms.Form):
 class MappingSessionForm(forms.Form):
     title = forms.CharField(max_length=200)
     held_on = forms.DateField(label="Date", widget=DateInput)
-    area = forms.ModelChoiceField(queryset=Area.objects.none(), required=False)
+    area = ShortModelChoiceField(queryset=Area.objects.none(), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

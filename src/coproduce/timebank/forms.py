@@ -172,7 +172,7 @@ class LimitsForm(forms.Form):
 
 
 class RewardForm(forms.Form):
-    bank = forms.ModelChoiceField(
+    bank = ShortModelChoiceField(
         label="Time bank whose credits you accept", queryset=Organisation.objects.none()
     )
     name = forms.CharField(label="Reward", max_length=120)
@@ -192,7 +192,7 @@ class RewardForm(forms.Form):
 
 
 class RedeemForm(forms.Form):
-    reward = forms.ModelChoiceField(label="Reward", queryset=Reward.objects.none())
+    reward = ShortModelChoiceField(label="Reward", queryset=Reward.objects.none())
     membership_number = forms.CharField(label="Membership number", max_length=20)
 
     def __init__(self, *args: Any, rewards: Any = None, **kwargs: Any) -> None:
@@ -201,7 +201,7 @@ class RedeemForm(forms.Form):
 
 
 class AgreementForm(forms.Form):
-    other = forms.ModelChoiceField(
+    other = ShortModelChoiceField(
         label="Time bank to agree with", queryset=Organisation.objects.none()
     )
 
