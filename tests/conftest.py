@@ -26,6 +26,8 @@ def _fast_and_quiet(settings: Any) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.AXES_ENABLED = True
+    # Tasks (notification emails) run in the process that enqueues them, after commit.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @dataclass

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "coproduce.people",
+    "coproduce.notifications",
     "coproduce.timebank",
     "coproduce.directory",
     "coproduce.budgeting",
@@ -120,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "coproduce.web.context_processors.navigation",
+                "coproduce.web.context_processors.notifications",
             ],
         },
     }
@@ -141,7 +143,11 @@ def _database() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         }
-        config["TEST"] = {"NAME": os.environ.get("COPRODUCE_TEST_SQLITE_NAME") or None}
+        # ":memory:" (what Django's default None means) spelled out: pytest-django adds its
+        # per-worker suffix to any other name, and it does not know this backend's path.
+        config["TEST"] = {"NAME": os.environ.get("COPRODUCE_TEST_SQLITE_NAME") or ":memory:"}
+        # Django's backend, flushing around the ledger's append-only triggers.
+        config["ENGINE"] = "coproduce.sqlite"
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
         config["CONN_HEALTH_CHECKS"] = True
@@ -180,6 +186,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+# Failures count against the address as stored, however it was capitalised.
+AXES_USERNAME_CALLABLE = "coproduce.people.signin.axes_username"
 AXES_VERBOSE = False
 
 SESSION_COOKIE_SECURE = _env_bool("COPRODUCE_SECURE_COOKIES", default=True)
@@ -243,6 +251,9 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
+# Links in emails need the address people reach the site at.
+SITE_URL_DEFAULT = "http://127.0.0.1:8000"
+COPRODUCE_SITE_URL = os.environ.get("COPRODUCE_SITE_URL", SITE_URL_DEFAULT)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Coproduce <no-reply@localhost>")
 
 # Background work (reports, imports, notifications) goes through Django's task framework

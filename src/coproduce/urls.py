@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("coproduce.web.urls")),
     path("", include("coproduce.people.urls")),
     path("account/", include(account_urlpatterns)),
+    path("notifications/", include("coproduce.notifications.urls")),
     path("timebank/", include("coproduce.timebank.urls")),
     path("directory/", include("coproduce.directory.urls")),
     path("budgeting/", include("coproduce.budgeting.urls")),

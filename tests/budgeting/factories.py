@@ -54,11 +54,11 @@ def election(
     """A round in world.org with one budget and accepted proposals, voting open."""
     manager = world.viewer("manager")
     round_ = services.round_create(
-        viewer=manager, organisation=world.org, title="Riverside ideas 2026"
+        viewer=manager, organisation_id=world.org.pk, title="Riverside ideas 2026"
     )
     budget = services.budget_add(
         viewer=manager,
-        round_=round_,
+        round_id=round_.pk,
         name="Riverside",
         amount_pence=amount_pence,
         **budget_options,  # type: ignore[arg-type]
@@ -66,7 +66,7 @@ def election(
     proposals = [
         services.proposal_submit(
             viewer=world.viewer("member"),
-            budget=budget,
+            budget_id=budget.pk,
             title=f"Idea {n}",
             description=f"Idea number {n}",
             cost_pence=cost,
@@ -92,16 +92,16 @@ def policy_with_savings(
     manager = world.viewer("manager")
     policy = services.dividend_policy_create(
         viewer=manager,
-        budget_holder=world.org,
+        budget_holder_id=world.org.pk,
         service="Holy Cross day service",
-        area=where,
+        area_id=where.pk,
         share_percent=share,
         period_start=date(2025, 4, 1),
         period_end=date(2026, 3, 31),
     )
     record = services.savings_record_enter(
         viewer=manager,
-        policy=policy,
+        policy_id=policy.pk,
         amount_pence=savings_pence,
         period_start=date(2025, 4, 1),
         period_end=date(2025, 9, 30),

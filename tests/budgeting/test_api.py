@@ -5,8 +5,8 @@ from typing import Any
 from django.test import Client
 
 from coproduce.budgeting import services
-from coproduce.budgeting.models import Ballot, Proposal, Rule
-from tests.budgeting.factories import election
+from coproduce.budgeting.models import Ballot, Budget, Proposal, Rule
+from tests.budgeting.factories import area, election, policy_with_savings
 from tests.conftest import World
 
 
@@ -147,3 +147,30 @@ def test_api_staff_cannot_start_a_round(world: World) -> None:
     assert response.json()["error"]["message"] == (
         "You need to be a manager or above of this organisation to run a round."
     )
+
+
+def test_api_budget_with_another_organisations_pot_is_404_and_adds_nothing(
+    world: World,
+) -> None:
+    riverside = area()
+    _, dividend_id = policy_with_savings(world, riverside)
+    services.dividend_approve(viewer=world.viewer("manager"), dividend_id=dividend_id)
+    pot = services.pot_account(riverside, world.org)
+    client = _json_client(world, "outsider")
+    created = _post(
+        client,
+        "/api/v1/budgeting/rounds",
+        {"organisation_id": world.other_org.pk, "title": "Northgate"},
+    )
+    assert created.status_code == 201
+    round_id = created.json()["id"]
+    response = _post(
+        client,
+        f"/api/v1/budgeting/rounds/{round_id}/budgets",
+        {"name": "Raid", "amount_pence": 5_000, "pot_id": pot.pk},
+    )
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert not Budget.objects.filter(round_id=round_id).exists()
+    pot.refresh_from_db()
+    assert pot.balance == 200_000

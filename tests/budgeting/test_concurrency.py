@@ -67,12 +67,13 @@ def test_online_and_paper_ballot_for_one_person_at_once_count_once(postgres: Non
     e = election(world)
     member, staff = world.viewer("member"), world.viewer("staff")
     person = world.people["member"]
+    number = world.org.memberships.get(person=person).number
 
     def attempt(index: int) -> None:
         choices = {e.proposals[0].pk: 1}
         if index % 2:
             services.paper_ballot_enter(
-                viewer=staff, budget_id=e.budget.pk, person=person, choices=choices
+                viewer=staff, budget_id=e.budget.pk, number=number, choices=choices
             )
         else:
             services.ballot_cast(viewer=member, budget_id=e.budget.pk, choices=choices)

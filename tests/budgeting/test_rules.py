@@ -21,6 +21,7 @@ from coproduce.budgeting.rules import (
     Instance,
     Money,
     Result,
+    Tuning,
     format_money,
     greedy,
     greedy_threshold,
@@ -96,8 +97,12 @@ def test_red_blue_mes_add1_is_proportional() -> None:
     assert r5.supporters_left == 61
     assert r5.reason == (
         "Not selected: under equal shares it costs £100 but its 51 supporters had only £61 left "
-        "between them (after raising each voter's share from £10 to £11); in the completion step "
-        "it would have cost £100 but only £0 remained"
+        "between them (after raising each voter's share from £10 to £11)"
+    )
+    completed = method_of_equal_shares(red_blue(), "add1-greedy")
+    assert completed.selected == result.selected
+    assert completed.explain("r5").reason == r5.reason + (
+        "; in the completion step it would have cost £100 but only £0 remained"
     )
 
 
@@ -152,7 +157,7 @@ def test_equalshares_net_example_add1_in_steps_of_1000() -> None:
     # steps of 1,000 that is b = 25,000 + 21 x 1,000 = 46,000. Voter 4 then has
     # 46,000 - 1,666.67 - 5,000 = 39,333.33 < 42,500 and pays all of it; voter 3 pays the
     # remaining 45,666.67. Total 100,000: feasible and exhaustive.
-    result = method_of_equal_shares(equalshares_net_example(), "add1-only", increment=1000)
+    result = method_of_equal_shares(equalshares_net_example(), "add1", increment=1000)
     assert result.selected == ["1", "2", "3"]
     assert result.add1_steps == 21
     assert result.per_voter_budget == 46000
@@ -168,7 +173,7 @@ def test_equalshares_net_example_add1_in_steps_of_1000() -> None:
 def test_equalshares_net_example_add1_unit_steps() -> None:
     # Same, one unit at a time: b = 25,000 + 20,834 = 45,834 is the first share that works.
     # (The 20,833 reruns in between provably fund 1 and 2 only, and are skipped.)
-    result = method_of_equal_shares(equalshares_net_example(), "add1-only")
+    result = method_of_equal_shares(equalshares_net_example(), "add1")
     assert result.selected == ["1", "2", "3"]
     assert result.add1_steps == 20834
     assert result.explain("3").reason == (
@@ -227,18 +232,88 @@ def test_greedy_threshold_counts_supporters() -> None:
     # Supporters: a 3, b 3, c 2.
     result = greedy_threshold(inst, 3)
     assert result.selected == ["a", "b"]
-    assert result.explain("c").reason == (
-        "Not eligible: 2 supporters, below the threshold of 3 supporters"
-    )
+    assert result.explain("c").reason == "Not eligible: 2 votes, below the threshold of 3 votes"
     # 2/5 of 5 voters = 2 supporters: everyone is eligible, c does not fit in the 10 left.
     assert greedy_threshold(inst, Fraction(2, 5)).selected == ["a", "b"]
     # Shares round up: 41% of 5 voters is 2.05, so 3 supporters are needed.
     shared = greedy_threshold(inst, Fraction(41, 100))
     assert shared.explain("c").reason == (
-        "Not eligible: 2 supporters, below the threshold of 41% of voters (3 supporters)"
+        "Not eligible: 2 votes, below the threshold of 41% of voters (3 votes)"
     )
     with pytest.raises(TypeError):
         greedy_threshold(inst, 0.4)  # type: ignore[arg-type]
+
+
+def test_threshold_applies_to_greedy_no_skip_without_stopping_it() -> None:
+    # Votes: a 3, b 2, c 1. With a threshold of 2, c is not eligible; b does not fit after a.
+    inst = Instance(
+        budget=10, costs={"a": 6, "b": 5, "c": 4}, ballots=[["a"], ["a", "b"], ["a", "b", "c"]]
+    )
+    assert greedy(inst, skip=False, threshold=2).selected == ["a"]
+    # Budget 11: b fits; c, below the threshold, is passed over rather than tried.
+    wider = Instance(11, inst.costs, inst.ballots)
+    assert greedy(wider, skip=False, threshold=2).selected == ["a", "b"]
+    # With a threshold of 3, b is not eligible and c (not eligible either) is no stop: the
+    # budget is left unspent rather than funding projects under the threshold.
+    result = greedy(wider, skip=False, threshold=3)
+    assert result.selected == ["a"]
+    assert result.explain("b").reason == "Not eligible: 2 votes, below the threshold of 3 votes"
+    assert greedy(wider, threshold=3).selected == ["a"]
+
+
+def test_threshold_on_points_ballots_counts_points_not_supporters() -> None:
+    # Supporters: a 3, b 1. Points: a 3 (1 each), b 5: a threshold of 4 points leaves out a,
+    # which three voters support, and keeps b, which one voter supports.
+    inst = Instance(
+        budget=10,
+        costs={"a": 4, "b": 4},
+        ballots=[["a"], ["a"], ["a", "b"]],
+        points=[[1], [1], [1, 5]],
+    )
+    result = greedy(inst, threshold=4)
+    assert result.selected == ["b"]
+    assert result.explain("a").reason == "Not eligible: 3 points, below the threshold of 4 points"
+    assert greedy(inst, skip=False, threshold=4).selected == ["b"]
+    assert greedy_threshold(inst, 4).selected == ["b"]
+
+
+def test_withdrawn_projects_are_passed_over_without_stopping_greedy_no_skip() -> None:
+    # pabulib checker's example: 1 (300, 10 votes), 2 (withdrawn, 6 votes), 3 (200, 5 votes)
+    # with 500: greedy-no-skip funds 1, passes over 2 and funds 3.
+    inst = Instance(
+        budget=500,
+        costs={"1": 300, "2": 999_999_999, "3": 200},
+        ballots=[["1", "2", "3"]] * 5 + [["1", "2"]] + [["1"]] * 4,
+    )
+    assert greedy(inst, skip=False).selected == ["1"]
+    result = greedy(inst, skip=False, withdrawn={"2"})
+    assert result.selected == ["1", "3"]
+    assert result.explain("2").reason == "Not eligible: withdrawn (6 votes)"
+    with pytest.raises(ValueError, match="withdrawn project 'x' is not listed"):
+        greedy(inst, withdrawn={"x"})
+
+
+def test_add1_alone_leaves_what_it_cannot_share_out() -> None:
+    # Budget 10, three voters with 10/3 each. a (6): its three supporters pay 2 each. b (5):
+    # its two supporters have 4/3 each left. One step up (13/3 each) they have 7/3 each, still
+    # short of 5; two steps up (16/3) b is funded and a + b = 11 overspends, so add1 keeps the
+    # first step's {a}. 4 is left and c (4) would fit, but pabulib's equalshares/add1 adds
+    # nothing after add1; the greedy fill does.
+    inst = Instance(
+        budget=10, costs={"a": 6, "b": 5, "c": 4}, ballots=[["a"], ["a", "b"], ["a", "b", "c"]]
+    )
+    result = method_of_equal_shares(inst)
+    assert result.rule == "mes-add1"
+    assert result.selected == ["a"]
+    assert result.spent == 6
+    assert result.explain("c").reason == (
+        "Not selected: under equal shares it costs £4 but its 1 supporter had only £2.33 left "
+        "(after raising each voter's share from £3.33 to £4.33)"
+    )
+    assert result.add1_steps == 1
+    completed = method_of_equal_shares(inst, "add1-greedy")
+    assert completed.selected == ["a", "c"]
+    assert completed.explain("c").phase == "completion"
 
 
 def test_zero_cost_and_unsupported_projects() -> None:
@@ -247,16 +322,40 @@ def test_zero_cost_and_unsupported_projects() -> None:
         costs={"free": 0, "lonely": 5, "a": 10},
         ballots=[["free", "a"], ["a"]],
     )
-    # Cost utilities give a free project zero utility, so (as in pabutools) MES leaves it to
-    # the completion step, which always takes it.
-    assert method_of_equal_shares(inst, "add1-only").selected == ["a"]
-    result = method_of_equal_shares(inst)
+    # Cost utilities give a free project zero utility, so (as in pabutools) MES never funds it.
+    # A free project always fits, so the outcome is never exhaustive and add1 raises the
+    # shares up to its bound (budget / voters + budget, here 10 steps of 1), as pabutools'
+    # exhaustion_by_budget_increase does; the completion step then takes the free project.
+    add1 = method_of_equal_shares(inst)
+    assert add1.selected == ["a"]
+    assert add1.add1_steps == 10
+    assert add1.explain("free").reason == (
+        "Not selected: under equal shares it is free, and equal shares funds only what costs "
+        "something"
+    )
+    result = method_of_equal_shares(inst, "add1-greedy")
     assert result.selected == ["a", "free"]
     assert result.explain("free").phase == "completion"
     assert result.explain("lonely").reason == (
         "Not selected: under equal shares it had no votes; in the completion step it would "
         "have cost £5 but only £0 remained"
     )
+
+
+def test_add1_reaches_its_bound_in_one_step_once_nothing_more_can_change() -> None:
+    # 8,000 voters, 30 projects each supported by a block of voters, and a cheap project
+    # nobody supports: the budget pays for every supported project and the unsupported one
+    # still fits, so no outcome is ever exhaustive and no rise ever overspends. pabutools
+    # reruns MES once per step up to its bound (budget / voters + budget: 1,000,000 reruns);
+    # once MES funds every supported project, one exact replay proves nothing changes.
+    costs: dict[str, Money] = {f"p{j:02d}": 10_000 + 1_000 * j for j in range(30)}
+    ballots = [[f"p{i % 30:02d}"] for i in range(8_000)]
+    costs["lonely"] = 5
+    budget = 1_000_000
+    assert sum(costs.values()) < budget
+    result = method_of_equal_shares(Instance(budget, costs, ballots))
+    assert sorted(result.selected) == sorted(p for p in costs if p != "lonely")
+    assert result.add1_steps == budget
 
 
 def test_fractional_costs_and_custom_money_format() -> None:
@@ -296,7 +395,8 @@ def test_bad_instances_are_rejected() -> None:
 def test_no_voters() -> None:
     inst = Instance(budget=10, costs={"a": 4, "b": 0}, ballots=[])
     assert method_of_equal_shares(inst, "none").selected == []
-    assert set(method_of_equal_shares(inst).selected) == {"a", "b"}
+    assert method_of_equal_shares(inst).selected == []
+    assert set(method_of_equal_shares(inst, "add1-greedy").selected) == {"a", "b"}
     assert greedy(inst).selected == ["a", "b"]
 
 
@@ -402,13 +502,26 @@ def _pabutools(inst: Instance) -> dict[str, list[str]]:
     from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat
     from pabutools.election import Instance as PInstance
     from pabutools.election import Project as PProject
-    from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+    from pabutools.rules import (
+        exhaustion_by_budget_increase,
+        greedy_utilitarian_welfare,
+        method_of_equal_shares,
+    )
 
     projects = {pid: PProject(pid, mpq(cost)) for pid, cost in inst.costs.items()}
     pinst = PInstance(projects.values(), budget_limit=mpq(inst.budget))
     profile = ApprovalProfile([ApprovalBallot([projects[p] for p in b]) for b in inst.ballots])
     mes = method_of_equal_shares(pinst, profile, sat_class=Cost_Sat)
-    add1 = method_of_equal_shares(pinst, profile, sat_class=Cost_Sat, voter_budget_increment=1)
+    if inst.ballots:
+        add1 = exhaustion_by_budget_increase(
+            pinst,
+            profile,
+            method_of_equal_shares,
+            {"sat_class": Cost_Sat},
+            budget_step=len(inst.ballots),  # every voter's share rises by 1
+        )
+    else:  # a step of 0 would never end; MES funds nothing without voters
+        add1 = mes
     add1_greedy = greedy_utilitarian_welfare(
         pinst, profile, sat_class=Cost_Sat, initial_budget_allocation=add1
     )
@@ -442,59 +555,11 @@ def test_matches_pabutools(case: Case) -> None:
     # MES outcomes are compared in selection order, greedy ones as sets (pabutools ranks
     # free projects last, we rank them by votes: same set, different position).
     assert method_of_equal_shares(inst, "none").selected == expected["mes"]
-    assert method_of_equal_shares(inst, "add1-only").selected == expected["add1"]
-    assert set(method_of_equal_shares(inst).selected) == set(expected["add1_greedy"])
+    assert method_of_equal_shares(inst).selected == expected["add1"]
+    completed = method_of_equal_shares(inst, "add1-greedy")
+    assert set(completed.selected) == set(expected["add1_greedy"])
     assert set(greedy(inst).selected) == set(expected["greedy"])
     assert greedy(inst, skip=False).selected == _greedy_no_skip_reference(inst)
-
-
-EXHAUSTION_CASES = [
-    c
-    for c in CASES[::3]
-    if c.name.startswith(("tiny", "ties", "medium"))
-    and any(c.instance.costs[p] > 0 for b in c.instance.ballots for p in b)
-]
-
-
-@pytest.mark.parametrize("case", EXHAUSTION_CASES, ids=[c.name for c in EXHAUSTION_CASES])
-def test_add1_matches_pabutools_exhaustion_by_budget_increase(case: Case) -> None:
-    """pabutools' generic ``exhaustion_by_budget_increase(budget_step=n)`` + greedy completion
-    gives the same outcome as ``voter_budget_increment=1`` whenever every project has a positive
-    cost and a supporter (otherwise the generic loop also waits for unsupported projects)."""
-    pytest.importorskip("pabutools", reason="pabutools (test oracle) is not installed")
-    from gmpy2 import mpq
-    from pabutools.election import ApprovalBallot, ApprovalProfile, Cost_Sat
-    from pabutools.election import Instance as PInstance
-    from pabutools.election import Project as PProject
-    from pabutools.rules import (
-        completion_by_rule_combination,
-        exhaustion_by_budget_increase,
-        greedy_utilitarian_welfare,
-    )
-    from pabutools.rules import method_of_equal_shares as pabutools_mes
-
-    inst = case.instance
-    supported = {p for b in inst.ballots for p in b}
-    costs = {pid: c for pid, c in inst.costs.items() if pid in supported and c > 0}
-    ballots = [[p for p in b if p in costs] for b in inst.ballots]
-    inst = Instance(inst.budget, costs, ballots)
-    projects = {pid: PProject(pid, mpq(cost)) for pid, cost in costs.items()}
-    pinst = PInstance(projects.values(), budget_limit=mpq(inst.budget))
-    profile = ApprovalProfile([ApprovalBallot([projects[p] for p in b]) for b in ballots])
-    outcome = completion_by_rule_combination(
-        pinst,
-        profile,
-        [exhaustion_by_budget_increase, greedy_utilitarian_welfare],
-        [
-            {
-                "rule": pabutools_mes,
-                "rule_params": {"sat_class": Cost_Sat},
-                "budget_step": len(ballots),
-            },
-            {"sat_class": Cost_Sat},
-        ],
-    )
-    assert set(method_of_equal_shares(inst).selected) == {p.name for p in outcome}
 
 
 def test_greedy_by_points_matches_pabutools() -> None:
@@ -536,47 +601,53 @@ def test_greedy_by_points_matches_pabutools() -> None:
 
 
 def test_greedy_threshold_matches_reference() -> None:
-    # pabutools has no threshold rule: compare with a direct reimplementation.
+    # pabutools has no threshold rule: compare with a direct reimplementation of pabulib's
+    # checker (verify_greedy_selected / verify_greedy_no_skip_selected): projects by score,
+    # those scoring under the threshold passed over, no-skip stopping at the first misfit.
     for case in CASES[:120]:
         inst = case.instance
         n = len(inst.ballots)
         votes = {pid: sum(pid in b for b in inst.ballots) for pid in inst.costs}
         for threshold in (0, 1, 2, 3, Fraction(1, 3), Fraction(1, 2)):
             needed = threshold * n if isinstance(threshold, Fraction) else threshold
-            left = inst.budget
-            expected = []
-            for pid in sorted(inst.costs, key=lambda p: (-votes[p], p)):
-                if votes[pid] >= needed and inst.costs[pid] <= left:
-                    expected.append(pid)
-                    left -= inst.costs[pid]
-            assert greedy_threshold(inst, threshold).selected == expected, case.name
+            for skip in (True, False):
+                left = inst.budget
+                expected = []
+                for pid in sorted(inst.costs, key=lambda p: (-votes[p], p)):
+                    if votes[pid] < needed:
+                        continue
+                    if inst.costs[pid] <= left:
+                        expected.append(pid)
+                        left -= inst.costs[pid]
+                    elif not skip:
+                        break
+                result = greedy(inst, skip, threshold=threshold)
+                assert result.selected == expected, (case.name, threshold, skip)
+            assert (
+                greedy_threshold(inst, threshold).selected
+                == greedy(inst, threshold=threshold).selected
+            )
 
 
 @pytest.mark.parametrize(
-    ("knob", "value"),
+    "tuning",
     [
-        ("_SCREEN_SLACK", 1e12),  # every project re-priced exactly every round
-        ("_WINDOW_SLACK", 1e12),  # every supporter's budget checked exactly when pricing
-        ("_WINDOW_SLACK", 0.0),  # start with no window: prices proven only after widening
-        ("_NEWTON_STEPS", 1),  # float water-filling by sorting instead
-        ("_ADD1_SKIPPING", False),  # one add1 rerun per step, like pabutools
+        Tuning(screen_slack=1e12),  # every project re-priced exactly every round
+        Tuning(window_slack=1e12),  # every supporter's budget checked exactly when pricing
+        Tuning(window_slack=0.0),  # start with no window: prices proven only after widening
+        Tuning(newton_steps=1),  # float water-filling by sorting instead
+        Tuning(add1_skipping=False),  # one add1 rerun per step, like pabutools
     ],
+    ids=["screen", "wide-window", "no-window", "no-newton", "no-skipping"],
 )
-def test_exact_fallbacks_give_identical_results(
-    monkeypatch: pytest.MonkeyPatch, knob: str, value: float
-) -> None:
+def test_exact_fallbacks_give_identical_results(tuning: Tuning) -> None:
     """The float screening only decides how much exact work is done, never the outcome."""
-    from coproduce.budgeting import rules as rules_module
-
     cases = [c for c in CASES if not c.name.startswith("large")][::2]
-    expected = [
-        (method_of_equal_shares(c.instance, "none"), method_of_equal_shares(c.instance))
-        for c in cases
-    ]
-    monkeypatch.setattr(rules_module, knob, value)
-    for case, (plain, full) in zip(cases, expected, strict=True):
-        assert method_of_equal_shares(case.instance, "none") == plain, case.name
-        assert method_of_equal_shares(case.instance) == full, case.name
+    for case in cases:
+        for completion in ("none", "add1", "add1-greedy"):
+            expected = method_of_equal_shares(case.instance, completion)
+            tuned = method_of_equal_shares(case.instance, completion, tuning=tuning)
+            assert tuned == expected, (case.name, completion)
 
 
 # --------------------------------------------------------------------------------------------
@@ -604,8 +675,8 @@ ALL_RULES: list[tuple[str, Callable[[Instance], Result]]] = [
     ("greedy-no-skip", lambda i: greedy(i, skip=False)),
     ("greedy-threshold", lambda i: greedy_threshold(i, 2)),
     ("mes", lambda i: method_of_equal_shares(i, "none")),
-    ("mes-add1", lambda i: method_of_equal_shares(i, "add1-only")),
-    ("mes-add1-greedy", method_of_equal_shares),
+    ("mes-add1", method_of_equal_shares),
+    ("mes-add1-greedy", lambda i: method_of_equal_shares(i, "add1-greedy")),
 ]
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -633,7 +704,7 @@ def test_no_rule_exceeds_the_budget(inst: Instance) -> None:
 @given(instances())
 def test_greedy_and_completed_mes_are_exhaustive(inst: Instance) -> None:
     assert _fits_after(inst, greedy(inst).selected) == []
-    assert _fits_after(inst, method_of_equal_shares(inst).selected) == []
+    assert _fits_after(inst, method_of_equal_shares(inst, "add1-greedy").selected) == []
     assert _fits_after(inst, method_of_equal_shares(inst, "greedy").selected) == []
 
 
@@ -682,36 +753,34 @@ def wide_share_instances(draw: st.DrawFn) -> Instance:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(wide_share_instances())
 def test_add1_skipping_changes_nothing(inst: Instance) -> None:
-    from coproduce.budgeting import rules as rules_module
-
-    fast = method_of_equal_shares(inst)
-    rules_module._ADD1_SKIPPING = False
-    try:
-        slow = method_of_equal_shares(inst)
-    finally:
-        rules_module._ADD1_SKIPPING = True
-    assert fast == slow
+    slow = Tuning(add1_skipping=False)
+    for completion in ("add1", "add1-greedy"):
+        fast = method_of_equal_shares(inst, completion)
+        assert fast == method_of_equal_shares(inst, completion, tuning=slow), completion
 
 
 def test_add1_skipping_matches_pabutools_on_the_warsaw_example() -> None:
     pytest.importorskip("pabutools", reason="pabutools (test oracle) is not installed")
     from pabutools.election import Cost_Sat, parse_pabulib
-    from pabutools.rules import greedy_utilitarian_welfare
+    from pabutools.rules import exhaustion_by_budget_increase, greedy_utilitarian_welfare
     from pabutools.rules import method_of_equal_shares as pabutools_mes
 
     from coproduce.budgeting.pabulib import load
 
     path = DATA / "poland_warszawa_2023_bemowo_example.pb"
     instance, profile = parse_pabulib(str(path))
-    add1 = pabutools_mes(instance, profile, sat_class=Cost_Sat, voter_budget_increment=1)
+    add1 = exhaustion_by_budget_increase(
+        instance, profile, pabutools_mes, {"sat_class": Cost_Sat}, budget_step=len(profile)
+    )
     full = greedy_utilitarian_welfare(
         instance, profile, sat_class=Cost_Sat, initial_budget_allocation=add1
     )
     ours = method_of_equal_shares(load(path).to_instance())
     # Each voter's share starts at 1,500,000 / 30 = 50,000; pabutools reruns MES 14,096 times.
     assert ours.add1_steps == 14096
-    assert ours.selected[: len(add1)] == [p.name for p in add1]
-    assert set(ours.selected) == {p.name for p in full}
+    assert ours.selected == [p.name for p in add1]
+    completed = method_of_equal_shares(load(path).to_instance(), "add1-greedy")
+    assert set(completed.selected) == {p.name for p in full}
 
 
 @FAST

@@ -92,7 +92,7 @@ def test_savings_need_evidence_and_a_positive_amount(world: World) -> None:
     with pytest.raises(InvalidInput) as error:
         services.savings_record_enter(
             viewer=manager,
-            policy=policy,
+            policy_id=policy.pk,
             amount_pence=500,
             period_start=date(2025, 10, 1),
             period_end=date(2025, 12, 31),
@@ -105,7 +105,7 @@ def test_savings_need_evidence_and_a_positive_amount(world: World) -> None:
     with pytest.raises(InvalidInput, match=r"Enter the cashable savings: more than £0\."):
         services.savings_record_enter(
             viewer=manager,
-            policy=policy,
+            policy_id=policy.pk,
             amount_pence=0,
             period_start=date(2025, 10, 1),
             period_end=date(2025, 12, 31),
@@ -119,7 +119,7 @@ def test_savings_for_an_overlapping_period_are_refused(world: World) -> None:
     with pytest.raises(Conflict) as error:
         services.savings_record_enter(
             viewer=world.viewer("manager"),
-            policy=policy,
+            policy_id=policy.pk,
             amount_pence=500,
             period_start=date(2025, 9, 1),
             period_end=date(2025, 12, 31),
@@ -138,7 +138,7 @@ def test_savings_outside_the_policy_period_are_refused(world: World) -> None:
     with pytest.raises(InvalidInput, match="within the policy's period, 01 April 2025 to 31"):
         services.savings_record_enter(
             viewer=world.viewer("manager"),
-            policy=policy,
+            policy_id=policy.pk,
             amount_pence=500,
             period_start=date(2026, 3, 1),
             period_end=date(2026, 4, 30),
@@ -150,9 +150,9 @@ def test_policy_share_must_be_between_1_and_100(world: World) -> None:
     with pytest.raises(InvalidInput, match=r"Enter a share between 1% and 100%."):
         services.dividend_policy_create(
             viewer=world.viewer("manager"),
-            budget_holder=world.org,
+            budget_holder_id=world.org.pk,
             service="Day service",
-            area=area(),
+            area_id=area().pk,
             share_percent=120,
             period_start=date(2025, 4, 1),
             period_end=date(2026, 3, 31),
@@ -168,7 +168,7 @@ def _delivery_election(world: World) -> tuple[int, int, int]:
     policy = world.org.dividend_policies.get()
     second = services.savings_record_enter(
         viewer=manager,
-        policy=policy,
+        policy_id=policy.pk,
         amount_pence=500_000,
         period_start=date(2025, 10, 1),
         period_end=date(2026, 3, 31),
@@ -177,7 +177,7 @@ def _delivery_election(world: World) -> tuple[int, int, int]:
     services.dividend_approve(viewer=manager, dividend_id=first_dividend)
     services.dividend_approve(viewer=manager, dividend_id=second.dividend.pk)
     pot = Account.objects.get(kind=AccountKind.AREA_POT, area=riverside)
-    e = election(world, costs=(50_000,), amount_pence=100_000, pot=pot, rule=Rule.GREEDY)
+    e = election(world, costs=(50_000,), amount_pence=100_000, pot_id=pot.pk, rule=Rule.GREEDY)
     services.ballot_cast(
         viewer=world.viewer("member"), budget_id=e.budget.pk, choices={e.proposals[0].pk: 1}
     )
@@ -235,6 +235,7 @@ def test_ledger_refuses_a_pot_below_zero(world: World) -> None:
             kind=TransferKind.SPEND,
             reason="Overdraw",
             operator=world.people["manager"],
+            books={pot.organisation_id},
             legs=[timebank.Leg(pot, -500), timebank.Leg(holder, 500)],
         )
     assert error.value.message == (
@@ -269,7 +270,7 @@ def test_voting_cannot_open_while_proposals_wait_for_review(world: World) -> Non
     e = election(world, open_voting=False)
     services.proposal_submit(
         viewer=world.viewer("member"),
-        budget=e.budget,
+        budget_id=e.budget.pk,
         title="Late idea",
         description="Benches",
         cost_pence=1_000,
@@ -286,7 +287,7 @@ def test_rejection_needs_a_public_reason(world: World) -> None:
     e = election(world, open_voting=False)
     proposal = services.proposal_submit(
         viewer=world.viewer("member"),
-        budget=e.budget,
+        budget_id=e.budget.pk,
         title="A swimming pool",
         description="Olympic size",
         cost_pence=90_000,
@@ -320,7 +321,7 @@ def test_proposal_costing_more_than_the_budget_is_refused(world: World) -> None:
     with pytest.raises(InvalidInput) as error:
         services.proposal_submit(
             viewer=world.viewer("member"),
-            budget=e.budget,
+            budget_id=e.budget.pk,
             title="Too big",
             description="A bridge",
             cost_pence=100_001,
@@ -333,7 +334,7 @@ def test_proposals_are_closed_after_the_proposal_phase(world: World) -> None:
     with pytest.raises(Conflict, match=r"Proposals are closed: this round is in the voting phase."):
         services.proposal_submit(
             viewer=world.viewer("member"),
-            budget=e.budget,
+            budget_id=e.budget.pk,
             title="Late",
             description="Late idea",
             cost_pence=100,
@@ -456,7 +457,7 @@ def test_ballot_cannot_be_changed_after_voting_closes(world: World) -> None:
 
 def test_only_residents_of_the_area_may_vote(world: World) -> None:
     riverside, northgate = area("Riverside"), area("Northgate")
-    e = election(world, area=riverside, residents_only=True)
+    e = election(world, area_id=riverside.pk, residents_only=True)
     neighbour = resident(world, "Nia Northgate", "nia@example.org", northgate)
     local = resident(world, "Rosa Riverside", "rosa@example.org", riverside)
     with pytest.raises(PermissionDenied) as error:
@@ -494,7 +495,7 @@ def test_voters_under_the_minimum_age_are_refused(world: World) -> None:
 
 
 def test_only_members_of_the_named_organisation_may_vote(world: World) -> None:
-    e = election(world, members_of=world.other_org)
+    e = election(world, members_of_id=world.other_org.pk)
     with pytest.raises(PermissionDenied, match="Only members of Northgate Time Bank may vote"):
         services.ballot_cast(
             viewer=world.viewer("member"), budget_id=e.budget.pk, choices={e.proposals[0].pk: 1}
@@ -516,6 +517,10 @@ def test_commissioners_cannot_vote(world: World) -> None:
         )
 
 
+def _number(world: World, person: Person) -> str:
+    return world.org.memberships.get(person=person).number
+
+
 def test_staff_enter_a_paper_ballot_for_a_person_without_a_login(world: World) -> None:
     e = election(world)
     elsie = people_services.person_create_for(
@@ -527,7 +532,7 @@ def test_staff_enter_a_paper_ballot_for_a_person_without_a_login(world: World) -
     ballot = services.paper_ballot_enter(
         viewer=world.viewer("staff"),
         budget_id=e.budget.pk,
-        person=elsie,
+        number=_number(world, elsie),
         choices={e.proposals[2].pk: 1},
     )
     assert (ballot.person, ballot.channel, ballot.entered_by) == (
@@ -539,7 +544,7 @@ def test_staff_enter_a_paper_ballot_for_a_person_without_a_login(world: World) -
         services.paper_ballot_enter(
             viewer=world.viewer("staff"),
             budget_id=e.budget.pk,
-            person=elsie,
+            number=_number(world, elsie),
             choices={e.proposals[1].pk: 1},
         )
     assert Ballot.objects.count() == 1
@@ -551,7 +556,7 @@ def test_members_cannot_enter_paper_ballots(world: World) -> None:
         services.paper_ballot_enter(
             viewer=world.viewer("member"),
             budget_id=e.budget.pk,
-            person=world.people["staff"],
+            number=_number(world, world.people["staff"]),
             choices={e.proposals[0].pk: 1},
         )
 
@@ -583,9 +588,9 @@ def test_a_code_for_one_budget_does_not_work_in_another(world: World) -> None:
     first = election(world)
     second = services.budget_add(
         viewer=world.viewer("manager"),
-        round_=services.round_create(
-            viewer=world.viewer("manager"), organisation=world.org, title="Other"
-        ),
+        round_id=services.round_create(
+            viewer=world.viewer("manager"), organisation_id=world.org.pk, title="Other"
+        ).pk,
         name="Other",
         amount_pence=1_000,
     )
@@ -660,7 +665,7 @@ def test_a_paper_voter_can_change_their_ballot_online(world: World) -> None:
     services.paper_ballot_enter(
         viewer=world.viewer("staff"),
         budget_id=e.budget.pk,
-        person=world.people["member"],
+        number=_number(world, world.people["member"]),
         choices={a.pk: 1},
     )
     services.ballot_change(viewer=world.viewer("member"), budget_id=e.budget.pk, choices={b.pk: 1})
@@ -700,9 +705,7 @@ def test_each_rule_counts_a_budget(
     assert result.rule == rule
     if rule == Rule.GREEDY_THRESHOLD:
         line = result.lines.get(proposal=b)
-        assert line.explanation == (
-            "Not eligible: 2 supporters, below the threshold of 3 supporters"
-        )
+        assert line.explanation == "Not eligible: 2 votes, below the threshold of 3 votes"
 
 
 def test_greedy_no_skip_stops_where_greedy_skips(world: World) -> None:
@@ -726,3 +729,143 @@ def test_greedy_no_skip_stops_where_greedy_skips(world: World) -> None:
     assert (
         "“Idea 2”, the first project that did not fit" in result.lines.get(proposal=c).explanation
     )
+
+
+# --- tenancy: another organisation's pot --------------------------------------------------
+
+
+def _funded_pot(world: World) -> Account:
+    """world.org's Riverside pot holding £2,000 of an approved dividend."""
+    riverside = area()
+    _, dividend_id = policy_with_savings(world, riverside)
+    services.dividend_approve(viewer=world.viewer("manager"), dividend_id=dividend_id)
+    return Account.objects.get(kind=AccountKind.AREA_POT, area=riverside, organisation=world.org)
+
+
+def _foreign_round(world: World) -> Round:
+    """A round in other_org, run by its admin (the outsider), who has no role in world.org."""
+    return services.round_create(
+        viewer=world.viewer("outsider"), organisation_id=world.other_org.pk, title="Northgate"
+    )
+
+
+def test_budget_add_with_another_organisations_pot_is_not_found(world: World) -> None:
+    pot = _funded_pot(world)
+    round_ = _foreign_round(world)
+    with pytest.raises(NotFound):
+        services.budget_add(
+            viewer=world.viewer("outsider"),
+            round_id=round_.pk,
+            name="Raid",
+            amount_pence=5_000,
+            pot_id=pot.pk,
+        )
+    assert not round_.budgets.exists()
+    assert Account.objects.get(pk=pot.pk).balance == 200_000
+
+
+def test_budget_add_with_a_pot_where_the_viewer_cannot_run_rounds_is_refused(
+    world: World,
+) -> None:
+    pot = _funded_pot(world)
+    round_ = services.round_create(
+        viewer=world.viewer("manager"), organisation_id=world.org.pk, title="Spring"
+    )
+    join(world.other_org, world.people["manager"], world.outsider)  # type: ignore[arg-type]
+    # A plain member of other_org cannot draw on its pots, even from a round they may run.
+    other_pot = services.pot_account(area(), world.other_org)
+    with pytest.raises(PermissionDenied, match="manager or above of this organisation"):
+        services.budget_add(
+            viewer=world.viewer("manager"),
+            round_id=round_.pk,
+            name="Spring",
+            amount_pence=5_000,
+            pot_id=other_pot.pk,
+        )
+    budget = services.budget_add(
+        viewer=world.viewer("manager"),
+        round_id=round_.pk,
+        name="Spring",
+        amount_pence=5_000,
+        pot_id=pot.pk,
+    )
+    assert budget.pot == pot
+
+
+def test_budget_add_with_an_account_that_is_not_a_pot_is_refused(world: World) -> None:
+    round_ = services.round_create(
+        viewer=world.viewer("manager"), organisation_id=world.org.pk, title="Spring"
+    )
+    agency = timebank.organisation_account(world.org, AccountKind.AGENCY)
+    with pytest.raises(InvalidInput, match=r"^Choose a community pot\.$"):
+        services.budget_add(
+            viewer=world.viewer("manager"),
+            round_id=round_.pk,
+            name="Spring",
+            amount_pence=5_000,
+            pot_id=agency.pk,
+        )
+
+
+def test_budget_add_in_another_organisations_round_is_not_found(world: World) -> None:
+    round_ = _foreign_round(world)
+    with pytest.raises(NotFound):
+        services.budget_add(
+            viewer=world.viewer("manager"), round_id=round_.pk, name="X", amount_pence=5_000
+        )
+    assert not round_.budgets.exists()
+
+
+def test_budget_add_for_voters_of_a_private_organisation_is_not_found(world: World) -> None:
+    hidden = people_services.organisation_create(
+        name="Hidden Group", kind="community_group", is_public=False
+    )
+    round_ = services.round_create(
+        viewer=world.viewer("manager"), organisation_id=world.org.pk, title="Spring"
+    )
+    with pytest.raises(NotFound):
+        services.budget_add(
+            viewer=world.viewer("manager"),
+            round_id=round_.pk,
+            name="Spring",
+            amount_pence=5_000,
+            members_of_id=hidden.pk,
+        )
+
+
+def _foreign_delivery(world: World, pot: Account) -> int:
+    """A funded project in other_org's round whose budget names world.org's pot, as rows
+    written before the pot's owner was checked could; returns the proposal id."""
+    outsider = world.viewer("outsider")
+    round_ = _foreign_round(world)
+    budget = services.budget_add(
+        viewer=outsider, round_id=round_.pk, name="Northgate", amount_pence=10_000,
+        rule=Rule.GREEDY,
+    )  # fmt: skip
+    proposal = services.proposal_submit(
+        viewer=outsider, budget_id=budget.pk, title="Benches", description="Two",
+        cost_pence=5_000,
+    )  # fmt: skip
+    services.proposal_review(viewer=outsider, proposal_id=proposal.pk, accept=True)
+    services.round_advance(viewer=outsider, round_id=round_.pk)
+    services.round_advance(viewer=outsider, round_id=round_.pk)
+    services.ballot_cast(viewer=outsider, budget_id=budget.pk, choices={proposal.pk: 1})
+    services.round_advance(viewer=outsider, round_id=round_.pk)
+    services.round_advance(viewer=outsider, round_id=round_.pk)
+    type(budget).objects.filter(pk=budget.pk).update(pot=pot)
+    return proposal.pk
+
+
+def test_delivery_spend_from_another_organisations_pot_is_not_found(world: World) -> None:
+    pot = _funded_pot(world)
+    proposal_id = _foreign_delivery(world, pot)
+    with pytest.raises(NotFound):
+        services.delivery_spend(
+            viewer=world.viewer("outsider"),
+            proposal_id=proposal_id,
+            amount_pence=5_000,
+            memo="Benches",
+        )
+    assert Account.objects.get(pk=pot.pk).balance == 200_000
+    assert not Transfer.objects.filter(kind=TransferKind.SPEND).exists()
+    assert not Account.objects.filter(kind=AccountKind.DELIVERY).exists()

@@ -25,7 +25,7 @@ def test_round_page_lists_budgets_and_proposals_with_public_rejection_reasons(
     e = election(world, open_voting=False)
     rejected = services.proposal_submit(
         viewer=world.viewer("member"),
-        budget=e.budget,
+        budget_id=e.budget.pk,
         title="A helipad",
         description="For visitors",
         cost_pence=9_000,
@@ -70,7 +70,7 @@ def test_review_page_rejects_with_a_reason(world: World) -> None:
     e = election(world, open_voting=False)
     proposal = services.proposal_submit(
         viewer=world.viewer("member"),
-        budget=e.budget,
+        budget_id=e.budget.pk,
         title="Fountain",
         description="Big",
         cost_pence=5_000,
@@ -315,7 +315,7 @@ def test_round_list_queries_do_not_grow_with_rounds(
 
 
 def test_vote_page_tells_an_ineligible_member_why(world: World) -> None:
-    e = election(world, area=area("Riverside"), residents_only=True)
+    e = election(world, area_id=area("Riverside").pk, residents_only=True)
     response = world.client("member").get(reverse("budgeting:vote", args=[e.budget.pk]))
     text = response.content.decode()
     assert "Only residents of Riverside may vote in “Riverside”." in text
@@ -328,7 +328,7 @@ def test_delivery_page_records_progress_and_spend_from_the_pot(world: World) -> 
     manager = world.viewer("manager")
     services.dividend_approve(viewer=manager, dividend_id=dividend_id)
     pot = services.pot_account(riverside, world.org)
-    e = election(world, costs=(40_000,), pot=pot, rule=Rule.GREEDY)
+    e = election(world, costs=(40_000,), pot_id=pot.pk, rule=Rule.GREEDY)
     services.ballot_cast(
         viewer=world.viewer("member"), budget_id=e.budget.pk, choices={e.proposals[0].pk: 1}
     )
@@ -401,3 +401,104 @@ def test_vote_page_counts_projects_when_there_is_a_maximum(world: World) -> None
     client.post(url, {"project": [str(e.proposals[0].pk)]})
     text = client.get(url).content.decode()
     assert "Your choices cost £400 of £1,000. 1 of at most 2 projects chosen." in text
+
+
+def _outsiders_round_and_our_pot(world: World) -> tuple[int, Any]:
+    """world.org's funded Riverside pot, and a round in other_org run by its admin."""
+    riverside = area()
+    _, dividend_id = policy_with_savings(world, riverside)
+    services.dividend_approve(viewer=world.viewer("manager"), dividend_id=dividend_id)
+    round_ = services.round_create(
+        viewer=world.viewer("outsider"), organisation_id=world.other_org.pk, title="Northgate"
+    )
+    return round_.pk, services.pot_account(riverside, world.org)
+
+
+def test_budget_form_lists_only_pots_where_the_viewer_runs_rounds(world: World) -> None:
+    round_id, pot = _outsiders_round_and_our_pot(world)
+    theirs = services.pot_account(area("Northgate"), world.other_org)
+    page = world.client("outsider").get(reverse("budgeting:budget_create", args=[round_id]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f'value="{theirs.pk}"' in text
+    assert f'value="{pot.pk}"' not in text and pot.name not in text
+
+
+def test_budget_form_with_another_organisations_pot_is_404_and_adds_nothing(
+    world: World,
+) -> None:
+    round_id, pot = _outsiders_round_and_our_pot(world)
+    response = world.client("outsider").post(
+        reverse("budgeting:budget_create", args=[round_id]),
+        {
+            "name": "Raid",
+            "amount": "50.00",
+            "area": "",
+            "pot": pot.pk,
+            "ballot_kind": "approval_budget",
+            "rule": "greedy",
+            "threshold_votes": "0",
+            "min_projects": "1",
+            "max_projects": "",
+            "min_share_percent": "0",
+            "points": "",
+            "min_age": "",
+            "members_of": "",
+        },
+    )
+    assert response.status_code == 404
+    assert not Budget.objects.filter(round_id=round_id).exists()
+    pot.refresh_from_db()
+    assert pot.balance == 200_000
+
+
+def test_delivery_page_refusing_a_spend_keeps_the_progress_as_it_was(world: World) -> None:
+    riverside = area()
+    _, dividend_id = policy_with_savings(world, riverside)
+    manager = world.viewer("manager")
+    services.dividend_approve(viewer=manager, dividend_id=dividend_id)
+    pot = services.pot_account(riverside, world.org)
+    e = election(world, costs=(40_000,), pot_id=pot.pk, rule=Rule.GREEDY)
+    services.ballot_cast(
+        viewer=world.viewer("member"), budget_id=e.budget.pk, choices={e.proposals[0].pk: 1}
+    )
+    services.round_advance(viewer=manager, round_id=e.round.pk)
+    services.round_advance(viewer=manager, round_id=e.round.pk)
+    over = world.client("manager").post(
+        reverse("budgeting:delivery_update", args=[e.proposals[0].pk]),
+        {"status": "done", "note": "Planted", "spend": "400.01", "memo": "Planters"},
+    )
+    assert over.status_code == 400
+    proposal = Proposal.objects.get(pk=e.proposals[0].pk)
+    assert (proposal.delivery_status, proposal.delivery_note) == ("not_started", "")
+    pot.refresh_from_db()
+    assert pot.balance == 200_000
+
+
+def test_delivery_page_spending_another_organisations_pot_is_404(world: World) -> None:
+    round_id, pot = _outsiders_round_and_our_pot(world)
+    outsider = world.viewer("outsider")
+    budget = services.budget_add(
+        viewer=outsider, round_id=round_id, name="Northgate", amount_pence=10_000,
+        rule=Rule.GREEDY,
+    )  # fmt: skip
+    proposal = services.proposal_submit(
+        viewer=outsider, budget_id=budget.pk, title="Benches", description="Two",
+        cost_pence=5_000,
+    )  # fmt: skip
+    services.proposal_review(viewer=outsider, proposal_id=proposal.pk, accept=True)
+    for _ in range(2):
+        services.round_advance(viewer=outsider, round_id=round_id)
+    services.ballot_cast(viewer=outsider, budget_id=budget.pk, choices={proposal.pk: 1})
+    for _ in range(2):
+        services.round_advance(viewer=outsider, round_id=round_id)
+    # A budget written before the pot's owner was checked.
+    Budget.objects.filter(pk=budget.pk).update(pot=pot)
+    response = world.client("outsider").post(
+        reverse("budgeting:delivery_update", args=[proposal.pk]),
+        {"status": "done", "note": "", "spend": "50", "memo": "Benches"},
+    )
+    assert response.status_code == 404
+    pot.refresh_from_db()
+    assert pot.balance == 200_000
+    assert Proposal.objects.get(pk=proposal.pk).delivery_status == "not_started"

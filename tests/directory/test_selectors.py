@@ -80,16 +80,18 @@ def test_postcode_geocodes_from_known_postcodes_then_district(
 ) -> None:
     make_asset(postcode="LS6 2AB", latitude=53.82, longitude=-1.57)
     make_asset(postcode="LS6 3CD", latitude=53.84, longitude=-1.59)
-    assert selectors.near_point(postcode="ls62ab") == (53.82, -1.57)
+    assert selectors.near_point(viewer=ANONYMOUS, postcode="ls62ab") == (53.82, -1.57)
     # an unknown postcode in a known district: the district's centroid
-    assert selectors.near_point(postcode="LS6 9ZZ") == pytest.approx((53.83, -1.58))
+    assert selectors.near_point(viewer=ANONYMOUS, postcode="LS6 9ZZ") == pytest.approx(
+        (53.83, -1.58)
+    )
     with pytest.raises(InvalidInput) as error:
-        selectors.near_point(postcode="ZZ1 1ZZ")
+        selectors.near_point(viewer=ANONYMOUS, postcode="ZZ1 1ZZ")
     assert error.value.message == (
         "We do not know where ZZ1 1ZZ is yet. Try a nearby postcode, or give a latitude "
         "and longitude."
     )
-    assert selectors.near_point(latitude=51.5, longitude=-0.1) == (51.5, -0.1)
+    assert selectors.near_point(viewer=ANONYMOUS, latitude=51.5, longitude=-0.1) == (51.5, -0.1)
 
 
 def test_assets_of_a_private_organisation_are_hidden_from_visitors_and_outsiders(

@@ -27,7 +27,7 @@ def test_asset_create_writes_asset_schedule_centroid_and_history(
     assert stored.languages == "en,pl"
     assert stored.last_checked_by == world.people["staff"]
     assert list(stored.schedules.values_list("byday", "opens_at")) == [("SA", time(9, 0))]
-    assert selectors.postcode_location("LS6 2AB") == (53.82, -1.57)
+    assert selectors._postcode_location("LS6 2AB") == (53.82, -1.57)
     assert HistoryEntry.objects.filter(action="asset.created", subject_id=str(asset.pk)).exists()
 
 

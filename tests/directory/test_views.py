@@ -306,3 +306,76 @@ def test_booking_decide_page_records_decline_reason(
     client.post(url, {"decision": "decline", "reason": "Closed for repairs"})
     stored = Booking.objects.get()
     assert (stored.status, stored.decline_reason) == ("declined", "Closed for repairs")
+
+
+def test_open_referral_file_previews_its_warnings_and_imports_unlocated_and_flagged(
+    world: World,
+) -> None:
+    from pathlib import Path
+
+    fixture = Path(__file__).with_name("data") / "service_full_abroad.json"
+    session = _session(world)
+    client = world.client("coordinator")
+    upload = io.BytesIO(fixture.read_bytes())
+    upload.name = "feed.json"
+    response = client.post(
+        reverse("directory:mapping_import", kwargs={"pk": session.pk}), {"file": upload}
+    )
+    pending = PendingImport.objects.get()
+    assert pending.format == PendingImport.Format.OPENREFERRAL
+    assert not Asset.objects.exists()
+    preview = client.get(response["Location"]).content.decode()
+    assert "2 rows will be imported differently from the file" in preview
+    assert (
+        "service_at_locations[0].location.addresses[0].postal_code: “62701” could not be "
+        "placed on the map, so the service was imported without a location and flagged for "
+        "someone to place it." in preview
+    )
+    assert "Import 2 assets" in preview
+    done = client.post(response["Location"], follow=True).content.decode()
+    assert "Imported 2 assets." in done
+    assert (
+        "1 imported asset could not be placed on the map, so each is flagged for someone to "
+        "give it a point." in done
+    )
+    clinic = Asset.objects.get(name="Community Legal Advice Clinic")
+    assert (clinic.organisation, clinic.mapping_session, clinic.postcode) == (
+        world.org,
+        session,
+        "62701",
+    )
+    assert clinic.latitude is None and clinic.needs_location
+    detail = client.get(clinic.get_absolute_url()).content.decode()
+    assert "imported with an address we could not place on the map (“62701”)" in detail
+
+
+def test_open_referral_file_with_what_the_schema_refuses_imports_nothing(world: World) -> None:
+    session = _session(world)
+    pending = services.mapping_import_stage(
+        viewer=world.viewer("coordinator"),
+        session=session,
+        filename="feed.json",
+        content=b'[{"id": "3f8a1c2e-6b7d-4e5f-9a0b-1c2d3e4f5a6b", "name": "Cafe", '
+        b'"status": "open"}]',
+    )
+    client = world.client("coordinator")
+    url = reverse("directory:mapping_import_preview", kwargs={"pk": pending.pk})
+    preview = client.get(url).content.decode()
+    assert "1 row has a problem" in preview
+    assert "status: “open” is not one of active, inactive, defunct, temporarily closed." in preview
+    response = client.post(url, follow=True)
+    assert "1 row has a problem, so nothing was imported." in response.content.decode()
+    assert not Asset.objects.exists()
+
+
+def test_a_file_that_is_not_json_is_refused_on_the_file_field(world: World) -> None:
+    session = _session(world)
+    upload = io.BytesIO(b"{not json")
+    upload.name = "feed.json"
+    response = world.client("coordinator").post(
+        reverse("directory:mapping_import", kwargs={"pk": session.pk}), {"file": upload}
+    )
+    assert "This is not JSON (line 1): Expecting property name enclosed in double quotes." in (
+        response.content.decode()
+    )
+    assert not PendingImport.objects.exists()

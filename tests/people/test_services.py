@@ -288,3 +288,151 @@ def test_organisation_create_checks_kind() -> None:
     assert organisation.slug == "bread"
     second = services.organisation_create(name="Bread", kind=OrganisationKind.PARTNER)
     assert second.slug == "bread-2"
+
+
+# --- an organisation keeps an administrator -----------------------------------------------
+
+LAST_ADMIN = (
+    "Holy Cross Time Bank must keep at least one administrator: "
+    "make someone else an administrator first."
+)
+
+
+def _membership(world: World, role: str) -> Membership:
+    return world.org.memberships.get(person=world.people[role])
+
+
+@pytest.mark.parametrize("status", [MembershipStatus.LEFT, MembershipStatus.PAUSED])
+def test_the_last_admin_cannot_leave_or_pause(world: World, status: str) -> None:
+    admin = _membership(world, "admin")
+    with pytest.raises(Conflict) as error:
+        services.membership_status_set(
+            viewer=world.viewer("admin"), membership_id=admin.pk, status=status
+        )
+    assert error.value.message == LAST_ADMIN
+    with pytest.raises(Conflict, match="must keep at least one administrator"):
+        services.membership_status_set(
+            viewer=world.viewer("coordinator"), membership_id=admin.pk, status=status
+        )
+    admin.refresh_from_db()
+    assert (admin.status, admin.role) == (MembershipStatus.ACTIVE, "admin")
+
+
+def test_the_last_admin_cannot_be_demoted_and_the_message_says_what_to_do(world: World) -> None:
+    admin = _membership(world, "admin")
+    with pytest.raises(Conflict) as error:
+        services.membership_role_set(
+            viewer=world.viewer("admin"), membership_id=admin.pk, role="manager"
+        )
+    assert error.value.message == LAST_ADMIN
+    admin.refresh_from_db()
+    assert admin.role == "admin"
+    assert not HistoryEntry.objects.filter(action="membership.role_set", subject_id=admin.pk)
+
+
+def test_an_admin_may_leave_once_another_admin_is_appointed(world: World) -> None:
+    admin, manager = _membership(world, "admin"), _membership(world, "manager")
+    services.membership_role_set(
+        viewer=world.viewer("admin"), membership_id=manager.pk, role="admin"
+    )
+    services.membership_status_set(
+        viewer=world.viewer("admin"), membership_id=admin.pk, status=MembershipStatus.LEFT
+    )
+    admin.refresh_from_db()
+    assert admin.status == MembershipStatus.LEFT
+    with pytest.raises(Conflict) as error:
+        services.membership_status_set(
+            viewer=world.viewer("manager"), membership_id=manager.pk, status=MembershipStatus.LEFT
+        )
+    assert error.value.message == LAST_ADMIN
+
+
+def test_a_paused_admin_does_not_count_as_the_one_that_remains(world: World) -> None:
+    admin, manager = _membership(world, "admin"), _membership(world, "manager")
+    services.membership_role_set(
+        viewer=world.viewer("admin"), membership_id=manager.pk, role="admin"
+    )
+    services.membership_status_set(
+        viewer=world.viewer("manager"), membership_id=manager.pk, status=MembershipStatus.PAUSED
+    )
+    with pytest.raises(Conflict, match="must keep at least one administrator"):
+        services.membership_role_set(
+            viewer=world.viewer("admin"), membership_id=admin.pk, role="member"
+        )
+
+
+def test_erasing_the_last_admin_is_refused_and_nothing_is_erased(world: World) -> None:
+    founder = world.people["admin"]
+    with pytest.raises(Conflict) as error:
+        services.person_erase(viewer=world.viewer("admin"), person=founder)
+    assert error.value.message == LAST_ADMIN
+    founder.refresh_from_db()
+    assert founder.erased_at is None and founder.full_name == "Ada Admin"
+    assert User.objects.filter(pk=founder.user_id).exists()
+
+
+def test_an_admin_is_erased_when_another_admin_remains(world: World) -> None:
+    services.membership_role_set(
+        viewer=world.viewer("admin"), membership_id=_membership(world, "manager").pk, role="admin"
+    )
+    founder = world.people["admin"]
+    services.person_erase(viewer=world.viewer("manager"), person=founder)
+    founder.refresh_from_db()
+    assert founder.erased_at is not None
+    # The erased admin's membership is still active, but no longer counts as an admin.
+    with pytest.raises(Conflict, match="must keep at least one administrator"):
+        services.membership_role_set(
+            viewer=world.viewer("manager"),
+            membership_id=_membership(world, "manager").pk,
+            role="member",
+        )
+
+
+def test_resuming_a_paused_membership_keeps_its_role(world: World) -> None:
+    staff = _membership(world, "staff")
+    for status in (MembershipStatus.PAUSED, MembershipStatus.ACTIVE):
+        services.membership_status_set(
+            viewer=world.viewer("coordinator"), membership_id=staff.pk, status=status
+        )
+    staff.refresh_from_db()
+    assert (staff.status, staff.role) == (MembershipStatus.ACTIVE, "staff")
+
+
+def test_rejoining_with_another_role_is_recorded_in_the_history(world: World) -> None:
+    staff = _membership(world, "staff")
+    services.membership_status_set(
+        viewer=world.viewer("staff"), membership_id=staff.pk, status=MembershipStatus.LEFT
+    )
+    services.membership_add(
+        viewer=world.viewer("coordinator"),
+        person=world.people["staff"],
+        organisation=world.org,
+        role="member",
+    )
+    staff.refresh_from_db()
+    assert (staff.status, staff.role) == (MembershipStatus.ACTIVE, "member")
+    entry = HistoryEntry.objects.filter(
+        action="membership.role_set", subject_id=str(staff.pk)
+    ).latest("at")
+    assert entry.detail == {"from": "staff", "to": "member", "why": "rejoined"}
+    assert entry.actor == world.people["coordinator"]
+
+
+def test_a_former_admin_who_applies_again_is_approved_as_a_member(world: World) -> None:
+    admin, manager = _membership(world, "admin"), _membership(world, "manager")
+    services.membership_role_set(
+        viewer=world.viewer("admin"), membership_id=manager.pk, role="admin"
+    )
+    services.membership_status_set(
+        viewer=world.viewer("admin"), membership_id=admin.pk, status=MembershipStatus.LEFT
+    )
+    services.membership_apply(viewer=world.viewer("admin"), organisation=world.org)
+    services.membership_decide(
+        viewer=world.viewer("coordinator"), membership_id=admin.pk, approve=True
+    )
+    admin.refresh_from_db()
+    assert (admin.status, admin.role) == (MembershipStatus.ACTIVE, "member")
+    entry = HistoryEntry.objects.filter(
+        action="membership.role_set", subject_id=str(admin.pk)
+    ).latest("at")
+    assert entry.detail == {"from": "admin", "to": "member", "why": "applied again"}

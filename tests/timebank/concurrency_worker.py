@@ -51,6 +51,7 @@ def prepare(url: str) -> dict[str, Any]:
                 kind=TransferKind.ADJUSTMENT,
                 reason="Opening balance",
                 operator=founder,
+                books={bank.pk},
             )
         ids.append(account.pk)
     return {"accounts": ids, "user_id": founder.user_id}

@@ -163,6 +163,18 @@ def _reward(world: Any) -> int:
     ).pk
 
 
+def _redemption(world: Any) -> dict[str, Any]:
+    """A member with a credit to spend shows a fresh one-time code at the desk."""
+    from coproduce.people.permissions import viewer_for
+
+    member = _membership(world, "member")
+    services.credit_award(viewer=world.viewer("admin"), membership=member, minutes=1, reason="x")
+    _row, code = services.redemption_code_issue(
+        viewer=viewer_for(member.person.user), organisation_id=world.org.pk
+    )
+    return {"membership_number": member.number, "code": code}
+
+
 API = "/api/v1/timebank"
 
 API_ROUTES = [
@@ -277,7 +289,15 @@ API_ROUTES = [
         lambda w: f"{API}/rewards/{_reward(w)}/redemptions",
         method="post",
         allowed=STAFF_UP,
-        data=lambda w: {"membership_number": _membership(w, "member").number},
+        data=_redemption,
+        ok_status=201,
+    ),
+    ApiRoute(
+        "/timebank/redemption-codes",
+        lambda w: f"{API}/redemption-codes",
+        method="post",
+        allowed=MEMBERS_UP,
+        data=lambda w: {"bank_id": w.org.pk},
         ok_status=201,
     ),
     ApiRoute("/timebank/redemptions", lambda w: f"{API}/redemptions", any_signed_in=True),

@@ -9,6 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from coproduce.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coproduce.people import services as people_services
@@ -49,6 +51,7 @@ def test_transfer_post_moves_balances_and_entries_sum_to_zero(world: World) -> N
         kind=TransferKind.EXCHANGE,
         reason="Shopping",
         operator=world.people["coordinator"],
+        books={world.org.pk},
         on_behalf_of=ana.person,
     )
     assert Account.objects.get(membership=ana).balance == -90
@@ -107,6 +110,7 @@ def test_transfer_to_oneself_is_refused(world: World) -> None:
             kind=TransferKind.ADJUSTMENT,
             reason="Oops",
             operator=None,
+            books={world.org.pk},
         )
     assert not Transfer.objects.exists()
 
@@ -145,6 +149,7 @@ def test_entries_that_do_not_sum_to_zero_are_refused(world: World) -> None:
             kind=TransferKind.ADJUSTMENT,
             reason="Wrong",
             operator=None,
+            books={world.org.pk},
         )
     assert not Transfer.objects.exists()
 
@@ -158,6 +163,7 @@ def test_a_transfer_never_mixes_units(world: World) -> None:
             kind=TransferKind.ADJUSTMENT,
             reason="Wrong",
             operator=None,
+            books={world.org.pk},
         )
 
 
@@ -170,6 +176,7 @@ def test_pence_accounts_post_through_the_same_service(world: World) -> None:
         kind=TransferKind.ADJUSTMENT,
         reason="Community dividend",
         operator=world.people["manager"],
+        books={world.org.pk},
     )
     # Money is never overdrawn: the floor is zero, not the bank's hour limit.
     with pytest.raises(InvalidInput) as error:
@@ -178,6 +185,7 @@ def test_pence_accounts_post_through_the_same_service(world: World) -> None:
             kind=TransferKind.ADJUSTMENT,
             reason="Too much",
             operator=None,
+            books={world.org.pk},
         )
     assert error.value.message == (
         "Ana's balance would fall below £0.00, the limit set by Holy Cross Time Bank."
@@ -204,6 +212,7 @@ def test_area_pot_is_one_per_bank_and_area_and_never_goes_below_zero(world: Worl
         kind=TransferKind.DIVIDEND,
         reason="Dividend",
         operator=world.people["manager"],
+        books={world.org.pk},
     )
     with pytest.raises(InvalidInput) as error:
         services.transfer_post(
@@ -211,6 +220,7 @@ def test_area_pot_is_one_per_bank_and_area_and_never_goes_below_zero(world: Worl
             kind=TransferKind.SPEND,
             reason="Benches",
             operator=world.people["manager"],
+            books={world.org.pk},
         )
     assert error.value.message == (
         "Riverside community pot (Holy Cross Time Bank)'s balance would fall below £0.00, "
@@ -446,3 +456,339 @@ def test_postgres_trigger_rejects_an_unbalanced_transfer_at_commit() -> None:
     give(world, ana, ben, 60)
     with pytest.raises(IntegrityError, match="never changed"), transaction.atomic():
         Entry.objects.filter(account=ben_account).update(amount=61)
+
+
+# --- the door's books, who may key what, and how large a transfer may be ------------------
+
+
+def test_transfer_post_refuses_a_leg_outside_the_callers_books(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    with pytest.raises(NotFound, match=re.escape("One of the accounts does not exist.")):
+        services.transfer_post(
+            legs=[Leg(account(ana), -60), Leg(account(ben), 60)],
+            kind=TransferKind.ADJUSTMENT,
+            reason="Someone else's books",
+            operator=None,
+            books={world.other_org.pk},
+        )
+    assert not Transfer.objects.exists()
+    assert Account.objects.get(membership=ana).balance == 0
+
+
+def _signed_agreement(world: World) -> None:
+    agreement = services.agreement_propose(
+        viewer=world.viewer("admin"), organisation=world.org, other=world.other_org
+    )
+    services.agreement_sign(viewer=world.viewer("outsider"), agreement_id=agreement.pk)
+
+
+def test_a_coordinator_cannot_take_time_from_another_banks_clearing_account(
+    world: World,
+) -> None:
+    _signed_agreement(world)
+    ana = member(world, "Ana")
+    clearing = Account.objects.get(
+        organisation=world.org, kind=AccountKind.CLEARING, counterparty=world.other_org
+    )
+    with pytest.raises(InvalidInput) as error:
+        services.transfer_record(
+            viewer=world.viewer("coordinator"),
+            from_account_id=clearing.pk,
+            to_account_id=account(ana).pk,
+            amount=60,
+            reason="Help yourself",
+        )
+    assert error.value.field == "from_account"
+    assert error.value.message == (
+        "Time can be moved only from a member's account or the bank's own agency account or "
+        f"community pot, not “{clearing.name}”."
+    )
+    assert not Transfer.objects.exists()
+
+
+def test_a_coordinator_cannot_move_time_into_or_out_of_a_partners_account(
+    world: World,
+) -> None:
+    ana = member(world, "Ana")
+    with transaction.atomic():
+        partner = services.counterparty_account(world.org, AccountKind.PARTNER, world.other_org)
+    for source, target, field, verb in (
+        (partner, account(ana), "from_account", "from"),
+        (account(ana), partner, "to_account", "to"),
+    ):
+        with pytest.raises(InvalidInput) as error:
+            services.transfer_record(
+                viewer=world.viewer("coordinator"),
+                from_account_id=source.pk,
+                to_account_id=target.pk,
+                amount=60,
+                reason="Un-redeem",
+            )
+        assert error.value.field == field
+        assert error.value.message.startswith(f"Time can be moved only {verb} a member's")
+    assert not Transfer.objects.exists()
+
+
+def test_a_coordinator_may_move_time_from_the_banks_own_account_as_an_adjustment(
+    world: World,
+) -> None:
+    ana = member(world, "Ana")
+    with transaction.atomic():
+        agency = services.organisation_account(world.org, AccountKind.AGENCY)
+    transfer = services.transfer_record(
+        viewer=world.viewer("coordinator"),
+        from_account_id=agency.pk,
+        to_account_id=account(ana).pk,
+        amount=120,
+        reason="Thanks for the open day",
+    )
+    assert transfer.kind == TransferKind.ADJUSTMENT
+    assert Account.objects.get(pk=agency.pk).balance == -120
+
+
+def test_a_member_to_member_transfer_keyed_by_a_coordinator_counts_as_an_exchange(
+    world: World,
+) -> None:
+    from coproduce.people.permissions import viewer_for
+    from coproduce.timebank import selectors
+
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 90)
+    transfer = Transfer.objects.get()
+    assert transfer.kind == TransferKind.EXCHANGE
+    assert transfer.operator == world.people["coordinator"]
+    assert transfer.on_behalf_of == ana.person
+    stats = selectors.statistics(viewer=world.viewer("manager"), organisation=world.org)
+    assert (stats.minutes_exchanged, stats.exchanges, stats.active_members) == (90, 1, 2)
+    ben_viewer = viewer_for(ben.person.user)
+    assert selectors.own_figures(viewer=ben_viewer, organisation=world.org).given == 90
+
+
+def test_a_2_to_the_62_minute_transfer_is_refused_naming_the_amount(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    services.limits_set_for_organisation(
+        viewer=world.viewer("coordinator"),
+        organisation=world.org,
+        floor=None,
+        ceiling=None,
+        reason="No limits",
+    )
+    for _ in range(2):
+        with pytest.raises(InvalidInput) as error:
+            give(world, ana, ben, 2**62)
+        assert error.value.field == "amount"
+        assert error.value.message == (
+            "A single transfer cannot be more than 1000:00, the limit set by Holy Cross Time Bank."
+        )
+    assert not Transfer.objects.exists()
+    assert Account.objects.get(membership=ben).balance == 0
+    assert ledger_differences() == []
+
+
+def test_the_api_refuses_a_2_to_the_62_minute_transfer_naming_the_field(world: World) -> None:
+    from django.test import Client
+
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    client = Client()
+    client.force_login(world.people["coordinator"].user)
+    response = client.post(
+        "/api/v1/timebank/transfers",
+        {
+            "from_account": account(ana).pk,
+            "to_account": account(ben).pk,
+            "minutes": 2**62,
+            "reason": "Typo",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "minutes"
+    assert not Transfer.objects.exists()
+
+
+@given(amount=st.integers(min_value=1_000 * 60 + 1, max_value=2**80))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_transfer_over_the_maximum_is_refused_and_writes_nothing(
+    world: World, amount: int
+) -> None:
+    with transaction.atomic():
+        agency = services.organisation_account(world.org, AccountKind.AGENCY)
+        pot = services.organisation_account(world.org, AccountKind.POT)
+    with pytest.raises(InvalidInput) as error:
+        services.transfer_post(
+            legs=[Leg(agency, -amount), Leg(pot, amount)],
+            kind=TransferKind.ADJUSTMENT,
+            reason="Too much",
+            operator=None,
+            books={world.org.pk},
+        )
+    assert error.value.field == "amount"
+    assert not Transfer.objects.exists()
+    assert Account.objects.get(pk=pot.pk).balance == 0
+
+
+def test_a_bank_sets_its_own_maximum_and_a_reversal_is_never_held_to_it(world: World) -> None:
+    ana = member(world, "Ana")
+    manager = world.viewer("manager")
+    with transaction.atomic():
+        agency = services.organisation_account(world.org, AccountKind.AGENCY)
+    services.max_transfer_set(
+        viewer=manager,
+        organisation_id=world.org.pk,
+        unit=Unit.MINUTES,
+        maximum=2_000 * 60,
+        reason="The summer festival",
+    )
+    big = services.transfer_record(
+        viewer=world.viewer("coordinator"),
+        from_account_id=agency.pk,
+        to_account_id=account(ana).pk,
+        amount=1_500 * 60,
+        reason="Festival volunteers",
+    )
+    services.max_transfer_set(
+        viewer=manager, organisation_id=world.org.pk, unit=Unit.MINUTES, maximum=60, reason="Back"
+    )
+    with pytest.raises(InvalidInput, match=re.escape("cannot be more than 1:00, the limit")):
+        give(world, ana, member(world, "Ben"), 61)
+    services.transfer_reverse(viewer=world.viewer("coordinator"), transfer_id=big.pk, reason="x")
+    assert Account.objects.get(pk=agency.pk).balance == 0
+    with pytest.raises(InvalidInput) as error:
+        services.max_transfer_set(
+            viewer=manager,
+            organisation_id=world.org.pk,
+            unit=Unit.PENCE,
+            maximum=2**62,
+            reason="Typo",
+        )
+    assert error.value.field == "maximum"
+    assert error.value.message == (
+        "The largest single transfer must be more than zero and at most £10000000000.00."
+    )
+
+
+def test_a_reward_cannot_cost_more_than_one_transfer_may_carry(world: World) -> None:
+    partner = people_services.organisation_create(
+        name="Lido", kind="partner", founder=world.people["manager"]
+    )
+    with pytest.raises(InvalidInput) as error:
+        services.reward_create(
+            viewer=world.viewer("manager"),
+            partner=partner,
+            bank=world.org,
+            name="Swim",
+            credits=2**62,
+        )
+    assert error.value.field == "credits"
+    assert error.value.message == (
+        "A reward cannot cost more than 1000:00, the largest single transfer "
+        "Holy Cross Time Bank allows."
+    )
+
+
+# --- what the database itself refuses, on both backends -----------------------------------
+
+
+@pytest.mark.parametrize("table", ["timebank_entry", "timebank_transfer"])
+@pytest.mark.parametrize("statement", ["UPDATE {table} SET id = id", "DELETE FROM {table}"])
+def test_entries_and_transfers_are_append_only_in_the_database(
+    world: World, table: str, statement: str
+) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 30)
+    with (
+        pytest.raises(IntegrityError, match="never changed or deleted"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement.format(table=table))
+    assert Entry.objects.count() == 2
+    assert Transfer.objects.count() == 1
+
+
+def test_a_balance_pushed_past_64_bits_is_refused_by_the_database(world: World) -> None:
+    from django.db import DataError
+
+    ana = member(world, "Ana")
+    pk = account(ana).pk
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE timebank_account SET floor = NULL WHERE id = %s", [pk])
+    # SQLite turns the overflowing sum into a float, which the CHECK refuses; PostgreSQL's
+    # bigint refuses it itself.
+    with (
+        pytest.raises((IntegrityError, DataError)),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE timebank_account SET balance = balance + %s + %s WHERE id = %s",
+            [2**62, 2**62, pk],
+        )
+    assert Account.objects.get(pk=pk).balance == 0
+
+
+def test_ledger_verify_reports_an_overflowing_sum_instead_of_crashing(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    a, b = account(ana), account(ben)
+    # A bad restore: two entries of 2^62 minutes, whose sum SQLite's SUM cannot hold, and
+    # cached balances that do not match them.
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            transfer = Transfer.objects.create(
+                organisation=world.org, kind=TransferKind.ADJUSTMENT, amount=2**62, reason="Raw"
+            )
+            cursor.execute(
+                "INSERT INTO timebank_entry (transfer_id, account_id, amount) VALUES "
+                "(%s, %s, %s), (%s, %s, %s)",
+                [transfer.pk, b.pk, 2**62, transfer.pk, a.pk, -(2**62)],
+            )
+    out = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("ledger", "verify", stdout=out)
+    assert error.value.returncode == 1
+    assert out.getvalue().splitlines() == [
+        f"account {a.pk}: expected {-(2**63)}, found 0",
+        f"account {b.pk}: expected {2**63}, found 0",
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="only SQLite stores a float there")
+def test_ledger_verify_reports_a_balance_that_is_not_a_whole_number(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 45)
+    pk = account(ben).pk
+    with connection.cursor() as cursor:
+        # What the old code let through: an overflow that SQLite stored as a float.
+        cursor.execute("PRAGMA ignore_check_constraints = ON")
+        try:
+            cursor.execute("UPDATE timebank_account SET balance = 9.3e18 WHERE id = %s", [pk])
+        finally:
+            cursor.execute("PRAGMA ignore_check_constraints = OFF")
+    out = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("ledger", "verify", stdout=out)
+    assert error.value.returncode == 1
+    assert out.getvalue().splitlines() == [f"account {pk}: balance 9.3e+18 is not a whole number"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_empties_the_ledger_and_leaves_it_append_only() -> None:
+    from tests.conftest import build_world
+
+    world = build_world()
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 30)
+    call_command("flush", interactive=False, verbosity=0)
+    assert not Entry.objects.exists() and not Transfer.objects.exists()
+    world = build_world()
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 30)
+    with (
+        pytest.raises(IntegrityError, match="never changed or deleted"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM timebank_entry")
+    assert Entry.objects.count() == 2

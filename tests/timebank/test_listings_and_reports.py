@@ -156,6 +156,7 @@ def test_statistics_and_own_figures_count_hours_never_money(world: World) -> Non
         kind=TransferKind.ADJUSTMENT,
         reason="Pooled budget",
         operator=world.people["coordinator"],
+        books={world.org.pk},
     )
     services.transfer_post(
         legs=[
@@ -165,6 +166,7 @@ def test_statistics_and_own_figures_count_hours_never_money(world: World) -> Non
         kind=TransferKind.EXCHANGE,
         reason="Paid from a pooled budget",
         operator=world.people["coordinator"],
+        books={world.org.pk},
         listing=listing,
     )
     manager = world.viewer("manager")

@@ -82,7 +82,11 @@ def test_random_ledger_operations_keep_every_invariant(world: World) -> None:
             legs = [Leg(local_accounts[a], -amount), Leg(local_accounts[b], amount)]
             posted.append(
                 services.transfer_post(
-                    legs=legs, kind=TransferKind.EXCHANGE, reason="p", operator=None
+                    legs=legs,
+                    kind=TransferKind.EXCHANGE,
+                    reason="p",
+                    operator=None,
+                    books={world.org.pk},
                 )
             )
         elif name == "cross":
@@ -94,7 +98,11 @@ def test_random_ledger_operations_keep_every_invariant(world: World) -> None:
             ]
             posted.append(
                 services.transfer_post(
-                    legs=legs, kind=TransferKind.CROSS_BANK, reason="p", operator=None
+                    legs=legs,
+                    kind=TransferKind.CROSS_BANK,
+                    reason="p",
+                    operator=None,
+                    books={world.org.pk, world.other_org.pk},
                 )
             )
         elif name == "reverse" and posted:

@@ -24,7 +24,7 @@ from coproduce.timebank.models import (
 )
 from coproduce.timebank.services import AgencyDirection
 from tests.conftest import World, make_person
-from tests.timebank.factories import member, membership_of
+from tests.timebank.factories import give, member, membership_of
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
@@ -121,11 +121,37 @@ def _reward(world: World, **extra: object) -> tuple[Reward, Person]:
     return reward, clerk
 
 
-def _redeem(clerk: Person, reward: Reward, number: str, at: datetime) -> Redemption:
+def _code(membership: Membership) -> str:
+    """The member asks for a one-time redemption code, as on their rewards page."""
     from coproduce.people.permissions import viewer_for
 
+    _row, code = services.redemption_code_issue(
+        viewer=viewer_for(membership.person.user), organisation_id=membership.organisation_id
+    )
+    return code
+
+
+def _redeem(
+    clerk: Person, reward: Reward, number: str, at: datetime, code: str | None = None
+) -> Redemption:
+    """The desk redeems for the member with this number, who shows a fresh code unless
+    ``code`` is given."""
+    from coproduce.people.permissions import viewer_for
+
+    if code is None:
+        code = _code(Membership.objects.get(organisation=reward.bank, number=number.upper()))
     return services.reward_redeem(
-        viewer=viewer_for(clerk.user), reward_id=reward.pk, membership_number=number, at=at
+        viewer=viewer_for(clerk.user),
+        reward_id=reward.pk,
+        membership_number=number,
+        code=code,
+        at=at,
+    )
+
+
+def _earned(world: World, membership: Membership, minutes: int) -> None:
+    services.credit_award(
+        viewer=world.viewer("staff"), membership=membership, minutes=minutes, reason="Thanks"
     )
 
 
@@ -149,7 +175,7 @@ def test_a_redemption_moves_credits_to_the_partner_account(world: World) -> None
 def test_an_unknown_membership_number_is_refused(world: World) -> None:
     reward, clerk = _reward(world)
     with pytest.raises(InvalidInput) as error:
-        _redeem(clerk, reward, "NOPE1", TUESDAY_MORNING)
+        _redeem(clerk, reward, "NOPE1", TUESDAY_MORNING, code="123456")
     assert error.value.message == "No active member of Holy Cross Time Bank has the number “NOPE1”."
     assert not Transfer.objects.exists()
 
@@ -175,6 +201,7 @@ def test_age_restrictions_need_a_date_of_birth_and_are_kept(world: World) -> Non
 
 def test_the_monthly_cap_is_kept(world: World) -> None:
     ana = member(world, "Ana")
+    _earned(world, ana, 600)
     reward, clerk = _reward(world, monthly_cap=1)
     _redeem(clerk, reward, ana.number, TUESDAY_MORNING)
     with pytest.raises(
@@ -184,16 +211,49 @@ def test_the_monthly_cap_is_kept(world: World) -> None:
     assert Redemption.objects.count() == 1
 
 
-def test_a_redemption_past_the_floor_is_refused(world: World) -> None:
+def test_a_redemption_past_the_balance_is_refused_though_the_bank_allows_overdraft(
+    world: World,
+) -> None:
     ana = member(world, "Ana")
     reward, clerk = _reward(world)
     Reward.objects.filter(pk=reward.pk).update(credits=601)
     with pytest.raises(InvalidInput) as error:
         _redeem(clerk, reward, ana.number, TUESDAY_MORNING)
     assert error.value.message == (
-        "Ana's balance would fall below \u221210:00, the limit set by Holy Cross Time Bank."
+        "Ana's balance is 0:00 and Off-peak film costs 10:01: a reward is thanks for time "
+        "given, so it is spent from hours earned and never takes a balance below 0:00."
     )
     assert not Redemption.objects.exists()
+
+
+def test_a_member_already_overdrawn_gets_no_reward(world: World) -> None:
+    """The repairs issue: a partner redeemed 2 x 2:00 for a member already at \u22123:15."""
+    ana = member(world, "Ana")
+    give(world, ana, membership_of(world, "staff"), 195)
+    reward, clerk = _reward(world)
+    assert reward.credits == 120
+    for _attempt in range(2):
+        with pytest.raises(InvalidInput) as error:
+            _redeem(clerk, reward, ana.number, TUESDAY_MORNING)
+        assert error.value.message == (
+            "Ana's balance is \u22123:15 and Off-peak film costs 2:00: a reward is thanks for "
+            "time given, so it is spent from hours earned and never takes a balance below 0:00."
+        )
+    assert Account.objects.get(membership=ana).balance == -195
+    assert not Redemption.objects.exists()
+    assert not Transfer.objects.filter(kind=TransferKind.REDEMPTION).exists()
+
+
+def test_a_reward_may_spend_the_balance_down_to_zero_and_no_further(world: World) -> None:
+    ana = member(world, "Ana")
+    _earned(world, ana, 240)
+    reward, clerk = _reward(world)
+    _redeem(clerk, reward, ana.number, TUESDAY_MORNING)
+    _redeem(clerk, reward, ana.number, TUESDAY_MORNING)
+    assert Account.objects.get(membership=ana).balance == 0
+    with pytest.raises(InvalidInput, match=re.escape("Ana's balance is 0:00 and Off-peak film")):
+        _redeem(clerk, reward, ana.number, TUESDAY_MORNING)
+    assert Redemption.objects.count() == 2
 
 
 def test_only_the_partners_staff_redeem(world: World) -> None:
@@ -206,4 +266,5 @@ def test_only_the_partners_staff_redeem(world: World) -> None:
             viewer=world.viewer("coordinator"),
             reward_id=reward.pk,
             membership_number=ana.number,
+            code=_code(ana),
         )

@@ -22,7 +22,7 @@ def _organisations(count: int) -> None:
 @pytest.mark.parametrize("one_query", [False, True])
 @pytest.mark.parametrize(
     ("requested", "shown", "first"),
-    [("1", 1, "Org 000"), ("3", 3, "Org 050"), ("99", 3, "Org 050"), ("-4", 3, "Org 050")],
+    [("1", 1, "Org 000"), ("3", 3, "Org 050"), ("99", 3, "Org 050"), ("1000000", 3, "Org 050")],
 )
 def test_pages_and_totals_agree_either_way(
     one_query: bool, requested: str, shown: int, first: str, django_assert_max_num_queries: object
@@ -56,3 +56,20 @@ def test_an_empty_list_has_one_empty_page() -> None:
 def test_a_page_that_is_not_a_number_is_bad_input() -> None:
     with pytest.raises(InvalidInput, match=r"The page number must be a whole number\."):
         paginate(RequestFactory().get("/", {"page": "two"}), [])
+
+
+@pytest.mark.parametrize("one_query", [False, True])
+@pytest.mark.parametrize("requested", ["0", "-4", "1000001", "9" * 30])
+def test_a_page_out_of_range_is_bad_input_not_a_database_error(
+    one_query: bool, requested: str
+) -> None:
+    _organisations(3)
+    request = RequestFactory().get("/", {"page": requested})
+    with pytest.raises(InvalidInput, match=r"^The page number must be from 1 to 1,000,000\.$"):
+        paginate(request, Organisation.objects.order_by("name"), one_query=one_query)
+
+
+def test_a_page_out_of_range_on_a_list_page_answers_400_naming_it(client: object) -> None:
+    response = client.get("/organisations/", {"page": "9" * 25})  # type: ignore[attr-defined]
+    assert response.status_code == 400
+    assert "The page number must be from 1 to 1,000,000." in response.content.decode()

@@ -252,14 +252,14 @@ def test_a_null_byte_is_refused_as_bad_input(world: World) -> None:
 
 
 def test_dashboard_shows_apps_panels_such_as_the_time_bank_balance(world: World) -> None:
-    from coproduce.timebank import services as timebank
-
-    timebank.member_account(world.org.memberships.get(person=world.people["member"]))
+    # No page opened the account: approval did (the membership door's activation hook).
     content = world.client("member").get(reverse("web:dashboard")).content.decode()
     assert "Your time bank" in content
     assert "0:00" in content
+    # The outsider founded Northgate: their panel shows their own bank, never Holy Cross.
     outsider = world.client("outsider").get(reverse("web:dashboard")).content.decode()
-    assert "Your time bank" not in outsider
+    assert "Northgate Time Bank" in outsider
+    assert "Holy Cross Time Bank" not in outsider
 
 
 def test_a_member_records_their_date_of_birth_on_the_profile(world: World) -> None:

@@ -8,12 +8,15 @@ from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
+from coproduce.api.bounds import MAX_PAGE
+
 
 class Pagination(PaginationBase):
-    """``?page=N&page_size=M`` (at most 100), answered with the page and the totals."""
+    """``?page=N&page_size=M`` (at most 100), answered with the page and the totals. A page
+    outside 1..MAX_PAGE is a 422 naming ``page``; a page past the last one is empty."""
 
     class Input(Schema):
-        page: int = Field(1, ge=1)
+        page: int = Field(1, ge=1, le=MAX_PAGE)
         page_size: int = Field(25, ge=1, le=100)
 
     class Output(Schema):

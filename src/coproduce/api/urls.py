@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from coproduce.api.auth import SessionAuth, TokenAuth
+from coproduce.api.docs import VendoredSwagger
 from coproduce.budgeting.api import router as budgeting_router
 from coproduce.directory.api import router as directory_router
 from coproduce.errors import CoproduceError, InvalidInput
@@ -29,6 +30,7 @@ api = NinjaAPI(
     ),
     auth=[TokenAuth(), SessionAuth(csrf=True)],
     urls_namespace="api",
+    docs=VendoredSwagger(),
 )
 
 

@@ -6,11 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import StrictInt
 
 from coproduce.api.auth import viewer
+from coproduce.api.bounds import MAX_BIGINT, BodyId, Count, Flag, Id, Pence
+from coproduce.api.errors import responses
 from coproduce.api.pagination import Pagination
 from coproduce.budgeting import selectors, services
 from coproduce.budgeting.models import (
@@ -21,10 +24,8 @@ from coproduce.budgeting.models import (
     Round,
     Rule,
 )
-from coproduce.errors import InvalidInput, NotFound
+from coproduce.errors import NotFound
 from coproduce.people import permissions
-from coproduce.people.models import Area, Organisation
-from coproduce.timebank.models import Account
 
 router = Router(tags=["budgeting"])
 
@@ -73,17 +74,17 @@ class ProposalOut(Schema):
 class ProposalIn(Schema):
     title: str = Field(..., max_length=200)
     description: str = Field(..., max_length=10_000)
-    cost_pence: int
+    cost_pence: Pence
 
 
 class ReviewIn(Schema):
-    accept: bool
+    accept: Flag
     reason: str = Field("", max_length=2000)
-    cost_pence: int | None = None
+    cost_pence: Pence | None = None
 
 
 class BallotIn(Schema):
-    choices: dict[int, int] = Field(
+    choices: dict[Id, Count] = Field(
         ..., description="Proposal id → points (1 for an approval ballot)."
     )
 
@@ -112,15 +113,16 @@ class ResultOut(Schema):
     lines: list[ResultLineOut]
 
 
-@router.get("/rounds", response=list[RoundOut], summary="Rounds in my organisations")
+@router.get("/rounds", response=responses(list[RoundOut]), summary="Rounds in my organisations")
 @paginate(Pagination)
 def round_list(request: HttpRequest) -> Any:
     return selectors.round_list(viewer=viewer(request))
 
 
-@router.get("/rounds/{round_id}", response=RoundDetailOut)
-def round_detail(request: HttpRequest, round_id: int) -> dict[str, Any]:
-    round_: Round = selectors.round_get(viewer=viewer(request), round_id=round_id)
+@router.get("/rounds/{round_id}", response=responses(RoundDetailOut))
+def round_detail(request: HttpRequest, round_id: Id) -> dict[str, Any]:
+    who = viewer(request)
+    round_: Round = selectors.round_get(viewer=who, round_id=round_id)
     return {
         "id": round_.pk,
         "organisation_id": round_.organisation_id,
@@ -128,80 +130,62 @@ def round_detail(request: HttpRequest, round_id: int) -> dict[str, Any]:
         "description": round_.description,
         "phase": round_.phase,
         "created_at": round_.created_at,
-        "budgets": selectors.budget_list(round_=round_),
+        "budgets": selectors.budget_list(viewer=who, round_=round_),
     }
 
 
 class RoundIn(Schema):
-    organisation_id: int
+    organisation_id: BodyId
     title: str = Field(..., max_length=200)
     description: str = Field("", max_length=10_000)
 
 
 class BudgetIn(Schema):
     name: str = Field(..., max_length=200)
-    amount_pence: int
-    area_id: int | None = None
-    pot_id: int | None = None
+    amount_pence: Pence
+    area_id: BodyId | None = None
+    pot_id: BodyId | None = None
     ballot_kind: str = BallotKind.APPROVAL_BUDGET
     rule: str = Rule.MES
-    threshold_votes: int = Field(0, ge=0)
-    min_projects: int = Field(1, ge=0)
-    max_projects: int | None = Field(None, ge=1)
-    min_share_percent: int = Field(0, ge=0, le=100)
-    points: int | None = Field(None, ge=1)
-    residents_only: bool = False
-    min_age: int | None = Field(None, ge=0, le=120)
-    members_of_id: int | None = None
+    threshold_votes: Count = 0
+    min_projects: Count = 1
+    max_projects: Count | None = Field(None, ge=1)
+    min_share_percent: StrictInt = Field(0, ge=0, le=100)
+    points: Count | None = Field(None, ge=1)
+    residents_only: Flag = False
+    min_age: StrictInt | None = Field(None, ge=0, le=120)
+    members_of_id: BodyId | None = None
 
 
-@router.post("/rounds", response={201: RoundOut}, summary="Start a round")
+@router.post("/rounds", response=responses(RoundOut, 201), summary="Start a round")
 def round_create(request: HttpRequest, payload: RoundIn) -> Any:
-    who = viewer(request)
-    organisation = selectors.organisation_for(
-        viewer=who,
-        organisation_id=payload.organisation_id,
-        ability="budgeting.run_round",
-        action="run a round",
-    )
     round_ = services.round_create(
-        viewer=who,
-        organisation=organisation,
+        viewer=viewer(request),
+        organisation_id=payload.organisation_id,
         title=payload.title,
         description=payload.description,
     )
     return Status(201, round_)
 
 
-@router.post("/rounds/{round_id}/advance", response=RoundOut, summary="Next phase")
-def round_advance(request: HttpRequest, round_id: int) -> Round:
+@router.post("/rounds/{round_id}/advance", response=responses(RoundOut), summary="Next phase")
+def round_advance(request: HttpRequest, round_id: Id) -> Round:
     who = viewer(request)
     selectors.round_get(viewer=who, round_id=round_id)
     return services.round_advance(viewer=who, round_id=round_id)
 
 
-def _optional(model: type[Any], pk: int | None, field: str) -> Any:
-    if pk is None:
-        return None
-    found = model.objects.filter(pk=pk).first()
-    if found is None:
-        raise InvalidInput(field, f"There is no {field.removesuffix('_id')} {pk}.")
-    return found
-
-
-@router.post("/rounds/{round_id}/budgets", response={201: BudgetOut}, summary="Add a budget")
-def budget_add(request: HttpRequest, round_id: int, payload: BudgetIn) -> Any:
-    who = viewer(request)
-    round_ = selectors.round_get(viewer=who, round_id=round_id)
-    pot = _optional(Account, payload.pot_id, "pot_id")
-    members_of = _optional(Organisation, payload.members_of_id, "members_of_id")
+@router.post(
+    "/rounds/{round_id}/budgets", response=responses(BudgetOut, 201), summary="Add a budget"
+)
+def budget_add(request: HttpRequest, round_id: Id, payload: BudgetIn) -> Any:
     budget = services.budget_add(
-        viewer=who,
-        round_=round_,
+        viewer=viewer(request),
+        round_id=round_id,
         name=payload.name,
         amount_pence=payload.amount_pence,
-        area=_optional(Area, payload.area_id, "area_id"),
-        pot=pot,
+        area_id=payload.area_id,
+        pot_id=payload.pot_id,
         ballot_kind=payload.ballot_kind,
         rule=payload.rule,
         threshold_votes=payload.threshold_votes,
@@ -211,25 +195,27 @@ def budget_add(request: HttpRequest, round_id: int, payload: BudgetIn) -> Any:
         points=payload.points,
         residents_only=payload.residents_only,
         min_age=payload.min_age,
-        members_of=members_of,
+        members_of_id=payload.members_of_id,
     )
     return Status(201, budget)
 
 
-@router.get("/budgets/{budget_id}/proposals", response=list[ProposalOut])
+@router.get("/budgets/{budget_id}/proposals", response=responses(list[ProposalOut]))
 @paginate(Pagination)
-def proposal_list(request: HttpRequest, budget_id: int) -> Any:
+def proposal_list(
+    request: HttpRequest,
+    # a paginated view's annotations resolve in ninja's module, so the bound is spelt out
+    budget_id: int = Path(..., ge=1, le=MAX_BIGINT),
+) -> Any:
     budget = selectors.budget_get(viewer=viewer(request), budget_id=budget_id)
     return budget.proposals.order_by("pk")
 
 
-@router.post("/budgets/{budget_id}/proposals", response={201: ProposalOut})
-def proposal_submit(request: HttpRequest, budget_id: int, payload: ProposalIn) -> Any:
-    who = viewer(request)
-    budget = selectors.budget_get(viewer=who, budget_id=budget_id)
+@router.post("/budgets/{budget_id}/proposals", response=responses(ProposalOut, 201))
+def proposal_submit(request: HttpRequest, budget_id: Id, payload: ProposalIn) -> Any:
     proposal = services.proposal_submit(
-        viewer=who,
-        budget=budget,
+        viewer=viewer(request),
+        budget_id=budget_id,
         title=payload.title,
         description=payload.description,
         cost_pence=payload.cost_pence,
@@ -237,8 +223,8 @@ def proposal_submit(request: HttpRequest, budget_id: int, payload: ProposalIn) -
     return Status(201, proposal)
 
 
-@router.post("/proposals/{proposal_id}/review", response=ProposalOut)
-def proposal_review(request: HttpRequest, proposal_id: int, payload: ReviewIn) -> Proposal:
+@router.post("/proposals/{proposal_id}/review", response=responses(ProposalOut))
+def proposal_review(request: HttpRequest, proposal_id: Id, payload: ReviewIn) -> Proposal:
     who = viewer(request)
     selectors.proposal_get(viewer=who, proposal_id=proposal_id)
     return services.proposal_review(
@@ -259,8 +245,8 @@ def _ballot_out(ballot: Ballot) -> dict[str, Any]:
     }
 
 
-@router.get("/budgets/{budget_id}/ballot", response=BallotOut, summary="My ballot")
-def ballot_mine(request: HttpRequest, budget_id: int) -> dict[str, Any]:
+@router.get("/budgets/{budget_id}/ballot", response=responses(BallotOut), summary="My ballot")
+def ballot_mine(request: HttpRequest, budget_id: Id) -> dict[str, Any]:
     who = viewer(request)
     budget = selectors.budget_get(viewer=who, budget_id=budget_id)
     permissions.check(who, "budgeting.vote", budget.round.organisation_id, action="vote")
@@ -270,26 +256,27 @@ def ballot_mine(request: HttpRequest, budget_id: int) -> dict[str, Any]:
     return _ballot_out(ballot)
 
 
-@router.post("/budgets/{budget_id}/ballot", response={201: BallotOut})
-def ballot_cast(request: HttpRequest, budget_id: int, payload: BallotIn) -> Any:
+@router.post("/budgets/{budget_id}/ballot", response=responses(BallotOut, 201))
+def ballot_cast(request: HttpRequest, budget_id: Id, payload: BallotIn) -> Any:
     who = viewer(request)
     selectors.budget_get(viewer=who, budget_id=budget_id)
     ballot = services.ballot_cast(viewer=who, budget_id=budget_id, choices=payload.choices)
     return Status(201, _ballot_out(ballot))
 
 
-@router.post("/budgets/{budget_id}/ballot/change", response=BallotOut)
-def ballot_change(request: HttpRequest, budget_id: int, payload: BallotIn) -> dict[str, Any]:
+@router.post("/budgets/{budget_id}/ballot/change", response=responses(BallotOut))
+def ballot_change(request: HttpRequest, budget_id: Id, payload: BallotIn) -> dict[str, Any]:
     who = viewer(request)
     selectors.budget_get(viewer=who, budget_id=budget_id)
     ballot = services.ballot_change(viewer=who, budget_id=budget_id, choices=payload.choices)
     return _ballot_out(ballot)
 
 
-@router.get("/budgets/{budget_id}/result", response=ResultOut)
-def result(request: HttpRequest, budget_id: int) -> dict[str, Any]:
-    budget: Budget = selectors.budget_get(viewer=viewer(request), budget_id=budget_id)
-    stored = selectors.result_get(budget=budget)
+@router.get("/budgets/{budget_id}/result", response=responses(ResultOut))
+def result(request: HttpRequest, budget_id: Id) -> dict[str, Any]:
+    who = viewer(request)
+    budget: Budget = selectors.budget_get(viewer=who, budget_id=budget_id)
+    stored = selectors.result_get(viewer=who, budget=budget)
     if stored is None:
         raise NotFound("The votes have not been counted yet.")
     return {

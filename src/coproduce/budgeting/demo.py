@@ -78,7 +78,7 @@ def _ideas(
     return [
         services.proposal_submit(
             viewer=proposers[index % len(proposers)],
-            budget=budget,
+            budget_id=budget.pk,
             title=title,
             description=description,
             cost_pence=cost,
@@ -109,8 +109,9 @@ def _paper_ballots(
             chosen = chosen[:most]
         if not chosen:
             chosen = [proposals[0]]
+        number = voter.memberships.get(organisation_id=budget.round.organisation_id).number
         services.paper_ballot_enter(
-            viewer=staff, budget_id=budget.pk, person=voter, choices={p.pk: 1 for p in chosen}
+            viewer=staff, budget_id=budget.pk, number=number, choices={p.pk: 1 for p in chosen}
         )
 
 
@@ -129,16 +130,16 @@ def load(*, stdout: TextIO) -> None:
 
     policy = services.dividend_policy_create(
         viewer=admin,
-        budget_holder=council,
+        budget_holder_id=council.pk,
         service="Holy Cross Centre day service",
-        area=riverside,
+        area_id=riverside.pk,
         share_percent=20,
         period_start=date(2024, 4, 1),
         period_end=date(2025, 3, 31),
     )
     record = services.savings_record_enter(
         viewer=admin,
-        policy=policy,
+        policy_id=policy.pk,
         amount_pence=6_000_000,
         period_start=date(2024, 4, 1),
         period_end=date(2025, 3, 31),
@@ -152,17 +153,19 @@ def load(*, stdout: TextIO) -> None:
 
     finished = services.round_create(
         viewer=manager,
-        organisation=home,
+        organisation_id=home.pk,
         title=FINISHED,
         description="Last year's community dividend, shared out by Riverside residents.",
     )
+    # The council's admin adds the budget its pot pays for: a round's manager alone may not
+    # draw on another organisation's money.
     budget = services.budget_add(
-        viewer=manager,
-        round_=finished,
+        viewer=admin,
+        round_id=finished.pk,
         name="Riverside",
         amount_pence=1_000_000,
-        area=riverside,
-        pot=pot,
+        area_id=riverside.pk,
+        pot_id=pot.pk,
         rule=Rule.MES,
         residents_only=True,
     )
@@ -197,7 +200,7 @@ def load(*, stdout: TextIO) -> None:
             note="Finished and in use." if done else "Ordered; work starts next month.",
         )
         services.delivery_spend(
-            viewer=manager,
+            viewer=admin,  # the pot's owner pays
             proposal_id=proposal.pk,
             amount_pence=proposal.cost_pence if done else proposal.cost_pence // 2,
             memo="Supplier invoice",
@@ -205,23 +208,23 @@ def load(*, stdout: TextIO) -> None:
 
     current = services.round_create(
         viewer=manager,
-        organisation=home,
+        organisation_id=home.pk,
         title=OPEN,
         description="Ideas for Riverside, and a small city-wide budget. Voting is open.",
     )
     local = services.budget_add(
-        viewer=manager,
-        round_=current,
+        viewer=admin,
+        round_id=current.pk,
         name="Riverside 2026",
         amount_pence=500_000,
-        area=riverside,
-        pot=pot,
+        area_id=riverside.pk,
+        pot_id=pot.pk,
         rule=Rule.MES,
         residents_only=True,
     )
     city = services.budget_add(
         viewer=manager,
-        round_=current,
+        round_id=current.pk,
         name="City-wide",
         amount_pence=200_000,
         ballot_kind=BallotKind.APPROVAL_COUNT,

@@ -16,8 +16,9 @@ from coproduce.budgeting.models import (
     Rule,
 )
 from coproduce.errors import InvalidInput
+from coproduce.people.forms import MembershipNumberField
 from coproduce.people.models import Area, Organisation
-from coproduce.timebank.models import Account, AccountKind, Unit
+from coproduce.timebank.models import Account
 from coproduce.web.forms import DateInput, ShortModelChoiceField
 
 
@@ -77,9 +78,8 @@ class DeliveryForm(forms.Form):
 
 
 class PaperBallotForm(forms.Form):
-    number = forms.CharField(
+    number = MembershipNumberField(
         label="Their membership number",
-        max_length=20,
         help_text="Written on the ballot paper or their membership card, like HOL00042.",
     )
 
@@ -121,30 +121,50 @@ class RoundForm(forms.Form):
     )
 
 
+class ChosenId(ShortModelChoiceField):
+    """A select of the records the viewer may pick, read as the chosen id. Whether the id
+    may be used is the service's decision (an id outside the list is its 404), not the
+    form's."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError) as error:
+            raise forms.ValidationError("Choose one from the list.", code="invalid") from error
+
+    def validate(self, value: Any) -> None:
+        forms.Field.validate(self, value)
+
+
 class BudgetForm(forms.Form):
     name = forms.CharField(max_length=200, label="Name of the budget")
     amount = PoundsField(label="Amount, in pounds")
-    area = ShortModelChoiceField(
+    area = ChosenId(
         queryset=Area.objects.order_by("name"),
         required=False,
         label="Area",
         help_text="Leave empty for a city-wide budget.",
     )
-    pot = ShortModelChoiceField(
-        queryset=Account.objects.filter(kind=AccountKind.AREA_POT, unit=Unit.PENCE).order_by(
-            "name", "pk"
-        ),
+    pot = ChosenId(
+        queryset=Account.objects.none(),
         required=False,
         label="Community pot that pays for the winning projects",
     )
     ballot_kind = forms.ChoiceField(choices=BallotKind.choices, label="Kind of ballot")
     rule = forms.ChoiceField(choices=Rule.choices, label="Counting rule", initial=Rule.MES)
     threshold_votes = forms.IntegerField(
-        min_value=0, initial=0, label="Supporters a project needs (greedy with a threshold)"
+        min_value=0,
+        max_value=1_000_000,
+        initial=0,
+        label="Votes a project needs (greedy rules; points on cumulative ballots)",
     )
-    min_projects = forms.IntegerField(min_value=0, initial=1, label="Fewest projects a voter picks")
+    min_projects = forms.IntegerField(
+        min_value=0, max_value=1_000, initial=1, label="Fewest projects a voter picks"
+    )
     max_projects = forms.IntegerField(
-        min_value=1, required=False, label="Most projects a voter picks"
+        min_value=1, max_value=1_000, required=False, label="Most projects a voter picks"
     )
     min_share_percent = forms.IntegerField(
         min_value=0,
@@ -153,26 +173,31 @@ class BudgetForm(forms.Form):
         label="Least share of the budget a ballot must spend, in %",
     )
     points = forms.IntegerField(
-        min_value=1, required=False, label="Points each voter shares out (points ballots)"
+        min_value=1,
+        max_value=1_000_000,
+        required=False,
+        label="Points each voter shares out (points ballots)",
     )
     residents_only = forms.BooleanField(required=False, label="Only residents of the area may vote")
     min_age = forms.IntegerField(min_value=0, max_value=120, required=False, label="Minimum age")
-    members_of = ShortModelChoiceField(
+    members_of = ChosenId(
         queryset=Organisation.objects.none(),
         required=False,
         label="Only members of this organisation may vote",
     )
 
-    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, organisations: Any, pots: Any, **kwargs: Any) -> None:
+        """``organisations`` and ``pots`` are the viewer's choices, from the selectors."""
         super().__init__(*args, **kwargs)
-        field = self.fields["members_of"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = organisations
+        for name, queryset in (("members_of", organisations), ("pot", pots)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = queryset
 
 
 class PolicyForm(forms.Form):
     service = forms.CharField(max_length=200, label="Service whose savings are shared")
-    area = ShortModelChoiceField(
+    area = ChosenId(
         queryset=Area.objects.order_by("name"), label="Area whose community pot receives them"
     )
     share_percent = forms.IntegerField(

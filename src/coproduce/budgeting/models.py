@@ -183,10 +183,14 @@ class BallotKind(models.TextChoices):
 
 
 class Rule(models.TextChoices):
+    # The greedy rules pass over projects whose score (votes, or points on cumulative ballots)
+    # is below the budget's threshold, as pabulib's min_project_score_threshold does.
     GREEDY = "greedy", "Greedy by votes"
     GREEDY_NO_SKIP = "greedy-no-skip", "Greedy by votes, stopping at the first that doesn't fit"
     GREEDY_THRESHOLD = "greedy-threshold", "Greedy by votes, above a vote threshold"
+    # pabulib's equalshares/add1: equal shares raised a pound at a time, nothing after it.
     MES = "mes", "Method of Equal Shares"
+    MES_GREEDY = "mes-greedy", "Method of Equal Shares, then greedy by votes for what is left"
 
 
 class Budget(models.Model):
@@ -210,7 +214,11 @@ class Budget(models.Model):
     )
     rule = models.CharField(max_length=20, choices=Rule.choices, default=Rule.MES)
     threshold_votes = models.PositiveIntegerField(
-        default=0, help_text="For greedy-threshold: a project needs at least this many supporters."
+        default=0,
+        help_text=(
+            "For the greedy rules: a project needs at least this many votes (points, on "
+            "cumulative ballots)."
+        ),
     )
     min_projects = models.PositiveSmallIntegerField(default=1)
     max_projects = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -39,6 +40,8 @@ from pathlib import Path
 from coproduce.budgeting.rules import Instance, Money
 
 VOTE_TYPES = ("approval", "choose-1", "cumulative", "scoring", "ordinal")
+# pabulib marks a project withdrawn after the vote with this cost; greedy rules pass over it.
+WITHDRAWN_COST = 999_999_999
 SECTIONS = ("meta", "projects", "votes")
 
 _INT = re.compile(r"[0-9]+")
@@ -83,6 +86,8 @@ class Election:
     votes: list[Ballot]
     project_columns: tuple[str, ...] | None = None
     vote_columns: tuple[str, ...] | None = None
+    # 1-based line of each META key in the file it was read from (for error messages).
+    meta_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def budget(self) -> Money:
@@ -91,6 +96,24 @@ class Election:
     @property
     def vote_type(self) -> str:
         return self.meta.get("vote_type", "approval")
+
+    @property
+    def rule(self) -> str | None:
+        """The rule the election was counted with (``greedy``, ``equalshares/add1``, ...)."""
+        return self.meta.get("rule", "").strip() or None
+
+    @property
+    def withdrawn(self) -> tuple[str, ...]:
+        """Projects whose cost is pabulib's mark for "withdrawn after the vote"."""
+        return tuple(pid for pid, p in self.projects.items() if p.cost == WITHDRAWN_COST)
+
+    @property
+    def score_threshold(self) -> int:
+        """``min_project_score_threshold``: the score (votes; points on cumulative and scoring
+        ballots) a project needs under every greedy rule, 0 when the file sets none. Scores are
+        whole numbers, so a fractional threshold is rounded up."""
+        raw = self.meta.get("min_project_score_threshold", "").strip()
+        return math.ceil(parse_number(raw)) if raw else 0
 
     def tally(self) -> dict[str, int]:
         """Number of voters supporting each project, in project order."""
@@ -206,13 +229,15 @@ def loads(text: str) -> Election:
         if not sections[name]:
             raise PabulibError(f"{name.upper()} section has no header line", section_line[name])
 
-    meta = _read_meta(sections["meta"], section_line["meta"])
+    meta, meta_lines = _read_meta(sections["meta"], section_line["meta"])
     project_columns, projects = _read_projects(sections["projects"])
     vote_columns, votes = _read_votes(sections["votes"], projects, meta["vote_type"])
-    return Election(meta, projects, votes, project_columns, vote_columns)
+    return Election(meta, projects, votes, project_columns, vote_columns, meta_lines)
 
 
-def _read_meta(rows: list[tuple[int, list[str]]], section_line: int) -> dict[str, str]:
+def _read_meta(
+    rows: list[tuple[int, list[str]]], section_line: int
+) -> tuple[dict[str, str], dict[str, int]]:
     meta: dict[str, str] = {}
     lines: dict[str, int] = {}
     for line, row in rows[1:]:
@@ -237,7 +262,10 @@ def _read_meta(rows: list[tuple[int, list[str]]], section_line: int) -> dict[str
             f"unknown vote_type {meta['vote_type']!r} (expected one of {', '.join(VOTE_TYPES)})",
             lines["vote_type"],
         )
-    return meta
+    if meta.get("min_project_score_threshold", "").strip():
+        what = "min_project_score_threshold"
+        parse_number(meta[what], what, lines[what])
+    return meta, lines
 
 
 def _header(row: list[str], line: int, section: str, required: tuple[str, ...]) -> list[str]:

@@ -16,17 +16,19 @@ equalshares.net) so that outcomes can be checked against it exactly:
 ``greedy(instance, skip=False)``
     "greedy-no-skip": same order, stops at the first project that does not fit. pabutools has
     no such rule.
-``greedy_threshold(instance, threshold)``
-    greedy over the projects supported by at least ``threshold`` voters (an ``int``) or by at
-    least that share of all voters (a ``Fraction``), see the function.
+``greedy(instance, threshold=t)`` / ``greedy_threshold(instance, t)``
+    pabulib's ``min_project_score_threshold``, which pabulib applies to every greedy variant:
+    only projects whose score (votes; points on cumulative/scoring ballots) is at least ``t``
+    are considered.
 ``method_of_equal_shares(instance)``
-    pabutools ``method_of_equal_shares(..., sat_class=Cost_Sat, voter_budget_increment=1)``
-    followed by ``greedy_utilitarian_welfare(..., sat_class=Cost_Sat,
-    initial_budget_allocation=...)``: MES with cost utilities, the "add1" completion and the
-    utilitarian greedy completion (equalshares.net's default, "Add1U"). add1 stops once no
-    further *supported* project fits; pabutools' generic ``exhaustion_by_budget_increase``
-    (``budget_step`` = number of voters) agrees except when a project nobody supports, or a
-    free one, would still fit, which that loop also waits for.
+    pabulib's ``equalshares/add1``: MES with cost utilities and the "add1" completion alone, as
+    pabutools ``exhaustion_by_budget_increase(..., rule=method_of_equal_shares,
+    rule_params={"sat_class": Cost_Sat}, budget_step=<number of voters>)``.
+``method_of_equal_shares(instance, "add1-greedy")``
+    the same followed by ``greedy_utilitarian_welfare(..., sat_class=Cost_Sat,
+    initial_budget_allocation=...)`` for the money add1 leaves (equalshares.net's "Add1U").
+``method_of_equal_shares(instance, "none")``
+    pabulib's ``equalshares``: pabutools ``method_of_equal_shares(..., sat_class=Cost_Sat)``.
 
 Tie-breaking (pabutools' default ``lexico_tie_breaking``): whenever two projects are tied --
 equal vote totals in greedy, exactly equal affordability (rho) in MES -- the one whose project
@@ -50,16 +52,17 @@ MES is fast without giving that up (it matters: 100,000 ballots, dozens of add1 
   bound) price could still win the round -- the same lazy evaluation pabutools uses;
 * on small elections, where every voter's share is large and add1 can need tens of thousands
   of reruns (one per unit of currency), an exact replay of each run proves how far the share
-  can rise with the same outcome, and the reruns in between are skipped (same result).
+  can rise with the same outcome, and the reruns in between are skipped (same result). When
+  to try it depends only on the election (its size and what the replays gained), never on a
+  clock, so the same file always takes the same path.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Literal, TypeAlias
 
@@ -69,23 +72,39 @@ import numpy.typing as npt
 Money: TypeAlias = int | Fraction
 MoneyFormatter: TypeAlias = Callable[[Fraction], str]
 Phase: TypeAlias = Literal["greedy", "equal_shares", "add1", "completion"]
-Completion: TypeAlias = Literal["add1", "add1-only", "greedy", "none"]
+Completion: TypeAlias = Literal["add1", "add1-greedy", "greedy", "none"]
 
 IntArray: TypeAlias = npt.NDArray[np.int64]
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 
 _EPS = float(np.finfo(np.float64).eps)
 
-# Knobs that only trade speed, never exactness; the tests turn them to force the rare exact
-# fall-back paths. _SCREEN_SLACK (>= 1) widens the float error bounds, so more projects are
-# priced exactly; _WINDOW_SLACK (>= 0) scales the first window of voters whose budgets are
-# checked exactly when pricing (too small a window is widened until the price is proven);
-# _NEWTON_STEPS caps the float water-filling before it falls back to sorting; _ADD1_SKIPPING
-# turns off the add1 shortcut (same outcome, one rerun per step, as pabutools does).
-_SCREEN_SLACK = 1.0
-_WINDOW_SLACK = 1.0
-_NEWTON_STEPS = 64
-_ADD1_SKIPPING = True  # skip add1 reruns whose outcome is provably unchanged (small elections)
+
+@dataclass(frozen=True)
+class Tuning:
+    """Settings that only trade speed, never exactness (the tests turn them to force the rare
+    exact fall-back paths and check that outcomes do not move).
+
+    ``screen_slack`` (>= 1) widens the float error bounds, so more projects are priced exactly;
+    ``window_slack`` (>= 0) scales the first window of voters whose budgets are checked exactly
+    when pricing (too small a window is widened until the price is proven); ``newton_steps``
+    caps the float water-filling before it falls back to sorting; ``add1_skipping=False`` turns
+    off the add1 shortcut (same outcome, one rerun per step, as pabutools does).
+    """
+
+    screen_slack: float = 1.0
+    window_slack: float = 1.0
+    newton_steps: int = 64
+    add1_skipping: bool = True
+
+
+DEFAULT_TUNING = Tuning()
+# The add1 shortcut replays one run exactly to prove how many reruns it may skip. A replay
+# costs about as much as this many ordinary reruns, so it "pays off" when it skips more; after
+# three replays running that did not, it is tried less and less often (counts, not a clock,
+# so the same election always takes the same path).
+_REPLAY_COST_IN_RUNS = 4
+_SKIP_MAX_WORK = 200_000  # approvals x projects up to which the shortcut is tried at all
 
 
 def format_money(amount: Fraction) -> str:
@@ -310,52 +329,67 @@ def greedy(
     instance: Instance,
     skip: bool = True,
     *,
+    threshold: int | Fraction = 0,
+    withdrawn: Collection[str] = (),
     money: MoneyFormatter = format_money,
     tie_order: Sequence[str] | None = None,
 ) -> Result:
-    """Greedy by votes. ``skip=True``: add each project that still fits ("greedy", pabutools'
+    """Greedy by score. ``skip=True``: add each project that still fits ("greedy", pabutools'
     ``greedy_utilitarian_welfare`` with ``Cost_Sat``). ``skip=False``: stop at the first project
-    that does not fit ("greedy-no-skip")."""
+    that does not fit ("greedy-no-skip"). ``withdrawn`` projects are passed over, whatever they
+    cost (pabulib marks one withdrawn after the vote with the cost 999,999,999).
+
+    ``threshold`` is pabulib's ``min_project_score_threshold``: a project whose score -- its
+    votes, or its points on cumulative/scoring ballots -- is below it is not eligible and is
+    passed over (it never stops greedy-no-skip). An ``int`` is a score; a ``Fraction`` ``s``
+    (``0 <= s <= 1``) asks for a score of at least ``s`` times the number of voters (exact
+    comparison, so ``Fraction(1, 10)`` with 1,001 voters needs 101).
+    """
     prep = _prepare(instance, tie_order)
-    trace = _run_greedy(prep, range(len(prep.ids)), prep.budget, skip)
+    needed, label = _threshold(prep, threshold)
+    out = set(withdrawn)
+    if not out <= set(prep.ids):
+        raise ValueError(f"withdrawn project {sorted(out - set(prep.ids))[0]!r} is not listed")
+    eligible = {j for j, pid in enumerate(prep.ids) if prep.score(j) >= needed and pid not in out}
+    trace = _run_greedy(prep, sorted(eligible), prep.budget, skip)
     rule = "greedy" if skip else "greedy-no-skip"
-    return _greedy_result(prep, rule, trace, set(range(len(prep.ids))), None, money)
+    return _greedy_result(prep, rule, trace, eligible, label, money, out)
 
 
 def greedy_threshold(
     instance: Instance,
     threshold: int | Fraction,
     *,
+    withdrawn: Collection[str] = (),
     money: MoneyFormatter = format_money,
     tie_order: Sequence[str] | None = None,
 ) -> Result:
-    """Greedy (with skipping) over the projects that pass a support threshold.
+    """pabulib's ``greedy-threshold``: :func:`greedy` (with skipping) over the projects whose
+    score reaches ``threshold`` (see :func:`greedy`)."""
+    result = greedy(
+        instance, threshold=threshold, withdrawn=withdrawn, money=money, tie_order=tie_order
+    )
+    return Result(
+        rule="greedy-threshold",
+        budget=result.budget,
+        selected=result.selected,
+        explanation=result.explanation,
+        spent=result.spent,
+    )
 
-    ``threshold`` counts *supporters* -- voters whose ballot lists the project -- whatever the
-    ballot type (points do not count towards it):
 
-    * an ``int`` ``t``: eligible iff at least ``t`` voters support the project;
-    * a ``Fraction`` ``s`` with ``0 <= s <= 1``: eligible iff supporters >= ``s`` times the
-      number of voters (exact comparison, so ``Fraction(1, 10)`` with 1,001 voters needs 101).
-
-    Eligible projects are then ranked exactly as in :func:`greedy` (votes, or points).
-    """
-    prep = _prepare(instance, tie_order)
+def _threshold(prep: _Prepared, threshold: int | Fraction) -> tuple[Money, str]:
     if isinstance(threshold, bool) or not isinstance(threshold, int | Fraction):
-        raise TypeError("threshold must be an int (voters) or a Fraction (share of voters)")
+        raise TypeError("threshold must be an int (a score) or a Fraction (share of voters)")
+    noun = "point" if prep.points is not None else "vote"
     if isinstance(threshold, Fraction):
         if not 0 <= threshold <= 1:
             raise ValueError("a share threshold must be between 0 and 1")
         needed = math.ceil(threshold * prep.n_voters)
-        label = f"{float(threshold) * 100:g}% of voters ({_plural(needed, 'supporter')})"
-    else:
-        if threshold < 0:
-            raise ValueError("threshold must not be negative")
-        needed = threshold
-        label = _plural(needed, "supporter")
-    eligible = {j for j in range(len(prep.ids)) if prep.votes[j] >= needed}
-    trace = _run_greedy(prep, sorted(eligible), prep.budget, True)
-    return _greedy_result(prep, "greedy-threshold", trace, eligible, label, money)
+        return needed, f"{float(threshold) * 100:g}% of voters ({_plural(needed, noun)})"
+    if threshold < 0:
+        raise ValueError("threshold must not be negative")
+    return int(threshold), _plural(int(threshold), noun)
 
 
 def _greedy_result(
@@ -365,6 +399,7 @@ def _greedy_result(
     eligible: set[int],
     threshold_label: str | None,
     money: MoneyFormatter,
+    withdrawn: Collection[str] = (),
 ) -> Result:
     position = {j: k + 1 for k, j in enumerate(trace.selected)}
     explanation = []
@@ -378,11 +413,10 @@ def _greedy_result(
                 f"Selected: {score}, cost {money(Fraction(cost))} fitted in the remaining "
                 f"{money(Fraction(before))}"
             )
+        elif pid in withdrawn:
+            reason = f"Not eligible: withdrawn ({score})"
         elif j not in eligible:
-            reason = (
-                f"Not eligible: {_plural(prep.votes[j], 'supporter')}, below the threshold "
-                f"of {threshold_label}"
-            )
+            reason = f"Not eligible: {score}, below the threshold of {threshold_label}"
         elif before is not None:
             reason = (
                 f"Not selected: {score}, would have cost {money(Fraction(cost))} but only "
@@ -448,7 +482,10 @@ class _MesRun:
 class _MesEngine:
     """Static data for MES over distinct ballots (identical ballots merged, with a count)."""
 
-    def __init__(self, prep: _Prepared, scale: int, mes_projects: list[int]) -> None:
+    def __init__(
+        self, prep: _Prepared, scale: int, mes_projects: list[int], tuning: Tuning
+    ) -> None:
+        self.tuning = tuning
         self.m = m = len(prep.ids)
         self.cost_int = [int(prep.cost[j] * scale) for j in range(m)]
         self.rank = prep.rank
@@ -677,7 +714,7 @@ class _Run:
         avail = float(wb.sum())
         n_terms = len(sp) + 8
         tol = 4.0 * n_terms * _EPS * avail + total_w * self.delta + 4.0 * _EPS * cost_f
-        tol *= _SCREEN_SLACK
+        tol *= eng.tuning.screen_slack
         if avail < cost_f - tol:
             return None
         if avail <= cost_f + tol and self.exact_sum(sp) < cost:
@@ -686,7 +723,7 @@ class _Run:
         # prices the project as if the voters with b <= x were the ones paying less.
         x = cost_f / total_w
         poor_count = -1
-        for _ in range(_NEWTON_STEPS):
+        for _ in range(eng.tuning.newton_steps):
             poor = b <= x
             count = int(poor.sum())
             if count == poor_count:
@@ -701,7 +738,7 @@ class _Run:
             order = np.argsort(b)
             x = _water_level(cost_f, b[order], w[order])
         margin = 2.0 * total_w * self.delta + 4.0 * n_terms * _EPS * (cost_f + avail) + 4 * _EPS * x
-        margin *= _SCREEN_SLACK
+        margin *= eng.tuning.screen_slack
         return _Estimate(p, x, margin, (x - margin) / cost_f, (x + margin) / cost_f)
 
     def exact_price(self, est: _Estimate) -> Fraction:
@@ -711,7 +748,7 @@ class _Run:
         b = self.bf[sp]
         cost = eng.cost_int[p]
         total_w = eng.total_w[p]
-        width = (est.margin + self.delta) * _WINDOW_SLACK
+        width = (est.margin + self.delta) * eng.tuning.window_slack
         while True:
             lo_cut, hi_cut = est.t - width, est.t + width
             surely_poor = b < lo_cut
@@ -845,6 +882,7 @@ def method_of_equal_shares(
     tie_order: Sequence[str] | None = None,
     increment: Money = 1,
     max_add1_steps: int | None = None,
+    tuning: Tuning = DEFAULT_TUNING,
 ) -> Result:
     """The Method of Equal Shares (Peters & Skowron) with cost utilities.
 
@@ -856,22 +894,25 @@ def method_of_equal_shares(
 
     ``completion``:
 
-    * ``"add1"`` (default, equalshares.net's "Add1U"): if the outcome is not exhaustive, rerun
-      MES with every voter's share raised by ``increment`` (1 currency unit, as on
-      equalshares.net: the virtual total rises by the number of voters each step) until the
-      outcome is exhaustive -- no further *supported* project fits the real budget -- and keep
-      it, or until the outcome would overspend the real budget, and keep the previous one
-      (pabutools ``voter_budget_increment=1``). Then fill the remaining budget greedily by votes.
-    * ``"add1-only"``: the add1 loop without the greedy fill.
+    * ``"add1"`` (default; pabulib's ``equalshares/add1``): while the outcome is not exhaustive
+      -- some project not chosen, whoever supports it, still fits in what the real budget has
+      left -- rerun MES with every voter's share raised by ``increment`` (1 currency unit: the
+      virtual total rises by the number of voters each step). Stop at the first exhaustive
+      outcome and keep it, or at the first that would overspend the real budget and keep the
+      one before; shares never rise past ``budget / voters + budget`` (pabutools'
+      ``exhaustion_by_budget_increase`` with ``budget_step`` = voters x ``increment`` and its
+      default bound). Nothing is added after it.
+    * ``"add1-greedy"``: the same, then the money still left goes greedily by votes to the
+      projects that fit (equalshares.net's "Add1U"; pabulib has no name for it).
     * ``"greedy"``: plain MES, then the greedy fill.
-    * ``"none"``: plain MES.
+    * ``"none"``: plain MES (pabulib's ``equalshares``).
 
     The number of add1 reruns is about how far each voter's share must rise, in units of
     ``increment``: with costs in pence pass ``increment=100`` to step by a pound.
     ``max_add1_steps`` (default: unlimited, as pabutools) raises ``RuntimeError`` beyond it.
     """
     prep = _prepare(instance, tie_order)
-    if completion not in ("add1", "add1-only", "greedy", "none"):
+    if completion not in ("add1", "add1-greedy", "greedy", "none"):
         raise ValueError(f"unknown completion {completion!r}")
     inc = _as_money(increment, "increment")
     if inc == 0 and completion.startswith("add1"):
@@ -890,29 +931,34 @@ def method_of_equal_shares(
     first: _MesRun | None = None
     steps = 0
     if n > 0:
-        engine = _MesEngine(prep, scale, mes_projects)
-        started = time.perf_counter()
+        engine = _MesEngine(prep, scale, mes_projects, tuning)
         first = run = engine.run(initial, budget_int)
-        run_seconds = time.perf_counter() - started
+        last_step = budget_int // inc_int if inc_int else 0
         # Skipping reruns whose outcome is provably unchanged pays off on small elections,
-        # where shares are large and add1 can need tens of thousands of reruns; the replay
-        # stops being tried once it has failed to pay for itself a few times running.
-        skip = _ADD1_SKIPPING and engine.approvals * max(len(mes_projects), 1) <= 200_000
-        misses = 0
-        while completion.startswith("add1"):
+        # where shares are large and add1 can need tens of thousands of reruns, and whenever
+        # MES already funds everything it can (the outcome may then never change again).
+        small = engine.approvals * max(len(mes_projects), 1) <= _SKIP_MAX_WORK
+        misses = wait = 0
+        while completion.startswith("add1") and steps < last_step:
             left = budget_int - sum(engine.cost_int[j] for j in run.selected)
             chosen = set(run.selected)
-            if all(j in chosen or engine.cost_int[j] > left for j in mes_projects):
-                break
+            if all(j in chosen or engine.cost_int[j] > left for j in range(m)):
+                break  # exhaustive
             jump = 1
-            if skip:
-                started = time.perf_counter()
+            saturated = len(chosen) == len(mes_projects)
+            if tuning.add1_skipping and (small or saturated) and wait == 0:
                 radius = engine.stable_radius(run.per_voter, run.selected)
+                # None: no limit found, the outcome stays the same up to the bound.
+                jump = last_step - steps
                 if radius is not None:
                     jump = max(1, math.ceil(radius / inc_int))
-                paid_off = (jump - 1) * run_seconds >= time.perf_counter() - started
-                misses = 0 if paid_off else misses + 1
-                skip = misses < 3
+                misses = 0 if jump > _REPLAY_COST_IN_RUNS else misses + 1
+                # After three replays running that did not pay, wait 2, 4, 8, ... reruns
+                # before the next one (capped), so a long stretch of small steps costs little.
+                wait = min(2 ** (misses - 2), 1024) if misses >= 3 else 0
+            elif wait:
+                wait -= 1
+            jump = min(jump, last_step - steps)
             if max_add1_steps is not None and steps + jump > max_add1_steps:
                 raise RuntimeError(f"add1 did not settle within {max_add1_steps} steps")
             candidate = engine.run(run.per_voter + jump * inc_int, budget_int)
@@ -929,20 +975,64 @@ def method_of_equal_shares(
     equal_shares_first = set(first.selected) if first is not None else set()
 
     greedy_trace: _GreedyTrace | None = None
-    if completion in ("add1", "greedy"):
+    if completion in ("add1-greedy", "greedy"):
         chosen = set(mes_selected)
         remaining = prep.budget - sum(prep.cost[j] for j in mes_selected)
         greedy_trace = _run_greedy(prep, [j for j in range(m) if j not in chosen], remaining, True)
 
     selected = mes_selected + (greedy_trace.selected if greedy_trace else [])
     rule = {
-        "add1": "mes-add1-greedy",
-        "add1-only": "mes-add1",
+        "add1": "mes-add1",
+        "add1-greedy": "mes-add1-greedy",
         "greedy": "mes-greedy",
         "none": "mes",
     }[completion]
     return _mes_result(
         prep, rule, scale, run, equal_shares_first, steps, greedy_trace, selected, initial, money
+    )
+
+
+def compare_with_greedy(
+    instance: Instance,
+    mes: Result,
+    *,
+    money: MoneyFormatter = format_money,
+    tie_order: Sequence[str] | None = None,
+) -> Result:
+    """pabulib's "comparison step" (rules ``equalshares-comparison`` and
+    ``equalshares/add1-comparison``, as pabulib's checker computes it): count the voters who
+    have more approved projects funded under ``mes`` and those who have more under greedy by
+    votes (with skipping); if more voters prefer greedy, greedy's outcome replaces it.
+    """
+    plain = Instance(
+        instance.budget, instance.costs, instance.ballots, None, instance.multiplicities
+    )
+    other = greedy(plain, money=money, tie_order=tie_order)
+    mes_set, greedy_set = set(mes.selected), set(other.selected)
+    prefer_mes = prefer_greedy = 0
+    for b, ballot in enumerate(instance.ballots):
+        weight = 1 if instance.multiplicities is None else instance.multiplicities[b]
+        under_mes = sum(pid in mes_set for pid in ballot)
+        under_greedy = sum(pid in greedy_set for pid in ballot)
+        if under_mes > under_greedy:
+            prefer_mes += weight
+        elif under_greedy > under_mes:
+            prefer_greedy += weight
+    chosen = other if prefer_greedy > prefer_mes else mes
+    note = (
+        f" (comparison step: {_plural(prefer_mes, 'voter')} had more funded under equal shares, "
+        f"{_plural(prefer_greedy, 'voter')} under greedy, so the "
+        f"{'greedy' if chosen is other else 'equal shares'} outcome stands)"
+    )
+    return Result(
+        rule=f"{mes.rule}-comparison",
+        budget=chosen.budget,
+        selected=chosen.selected,
+        explanation=[replace(e, reason=e.reason + note) for e in chosen.explanation],
+        spent=chosen.spent,
+        per_voter_budget=mes.per_voter_budget,
+        initial_per_voter_budget=mes.initial_per_voter_budget,
+        add1_steps=mes.add1_steps,
     )
 
 
@@ -1034,8 +1124,10 @@ def _mes_result(
                 )
             elif votes == 0:
                 mes_text = "had no votes"
-            elif cost == 0:
+            elif cost == 0 and greedy_trace is not None:
                 mes_text = "is free, so it was left to the completion step"
+            elif cost == 0:
+                mes_text = "is free, and equal shares funds only what costs something"
             else:
                 mes_text = "was not considered: there were no voters"
             if j in greedy_set:

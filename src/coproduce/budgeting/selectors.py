@@ -23,7 +23,8 @@ from coproduce.budgeting.models import (
 )
 from coproduce.errors import InvalidInput, NotFound
 from coproduce.people import permissions
-from coproduce.people.models import MembershipStatus, Organisation, Person
+from coproduce.people.models import Area, MembershipStatus, Organisation, Person
+from coproduce.people.numbers import membership_number_normalise
 from coproduce.people.permissions import Viewer
 from coproduce.timebank.models import Account, AccountKind, Unit
 
@@ -37,17 +38,33 @@ def round_list(*, viewer: Viewer) -> QuerySet[Round]:
     )
 
 
-def round_get(*, viewer: Viewer, round_id: int) -> Round:
-    round_ = Round.objects.select_related("organisation").filter(pk=round_id).first()
+def access_round_by_id(
+    *,
+    viewer: Viewer,
+    round_id: int,
+    ability: str = "budgeting.view",
+    action: str = "see this round",
+    for_update: bool = False,
+) -> Round:
+    """The round, once the viewer holds ``ability`` in its organisation; 404 otherwise.
+    ``for_update`` locks the round row (a service's transaction serialises on it)."""
+    queryset = Round.objects.select_related("organisation")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    round_ = queryset.filter(pk=round_id).first()
     if round_ is None:
         raise NotFound()
-    permissions.check(viewer, "budgeting.view", round_.organisation_id, action="see this round")
+    permissions.check(viewer, ability, round_.organisation_id, action=action)
     return round_
 
 
-def budget_list(*, round_: Round) -> list[Budget]:
-    """The round's budgets with their proposals; the caller has fetched ``round_`` with
-    ``round_get``."""
+def round_get(*, viewer: Viewer, round_id: int) -> Round:
+    return access_round_by_id(viewer=viewer, round_id=round_id)
+
+
+def budget_list(*, viewer: Viewer, round_: Round) -> list[Budget]:
+    """The round's budgets with their proposals."""
+    permissions.check(viewer, "budgeting.view", round_.organisation_id, action="see this round")
     return list(
         round_.budgets.select_related("area", "pot", "members_of")
         .prefetch_related(
@@ -60,7 +77,14 @@ def budget_list(*, round_: Round) -> list[Budget]:
     )
 
 
-def budget_get(*, viewer: Viewer, budget_id: int) -> Budget:
+def access_budget_by_id(
+    *,
+    viewer: Viewer,
+    budget_id: int,
+    ability: str = "budgeting.view",
+    action: str = "see this budget",
+) -> Budget:
+    """The budget, once the viewer holds ``ability`` in its round's organisation."""
     budget = (
         Budget.objects.select_related("round__organisation", "area", "pot", "members_of")
         .filter(pk=budget_id)
@@ -68,14 +92,23 @@ def budget_get(*, viewer: Viewer, budget_id: int) -> Budget:
     )
     if budget is None:
         raise NotFound()
-    permissions.check(
-        viewer, "budgeting.view", budget.round.organisation_id, action="see this budget"
-    )
+    permissions.check(viewer, ability, budget.round.organisation_id, action=action)
     return budget
 
 
-def budget_public_get(*, budget_id: int) -> Budget:
-    """For the one-time-code voting page: only a budget whose vote is open is shown."""
+def budget_get(*, viewer: Viewer, budget_id: int) -> Budget:
+    return access_budget_by_id(viewer=viewer, budget_id=budget_id)
+
+
+def _check_budget(viewer: Viewer, budget: Budget) -> None:
+    permissions.check(
+        viewer, "budgeting.view", budget.round.organisation_id, action="see this budget"
+    )
+
+
+def budget_public_get(*, viewer: Viewer, budget_id: int) -> Budget:
+    """For the one-time-code voting page: any viewer, signed in or not (the slip is the
+    credential), sees a budget whose vote is open, and nothing else."""
     budget = (
         Budget.objects.select_related("round__organisation", "area")
         .filter(pk=budget_id, round__phase=Phase.VOTING)
@@ -86,7 +119,14 @@ def budget_public_get(*, budget_id: int) -> Budget:
     return budget
 
 
-def proposal_get(*, viewer: Viewer, proposal_id: int) -> Proposal:
+def access_proposal_by_id(
+    *,
+    viewer: Viewer,
+    proposal_id: int,
+    ability: str = "budgeting.view",
+    action: str = "see this proposal",
+) -> Proposal:
+    """The proposal, once the viewer holds ``ability`` in its round's organisation."""
     proposal = (
         Proposal.objects.select_related("budget__round__organisation", "proposer")
         .filter(pk=proposal_id)
@@ -94,16 +134,23 @@ def proposal_get(*, viewer: Viewer, proposal_id: int) -> Proposal:
     )
     if proposal is None:
         raise NotFound()
-    permissions.check(
-        viewer,
-        "budgeting.view",
-        proposal.budget.round.organisation_id,
-        action="see this proposal",
-    )
+    permissions.check(viewer, ability, proposal.budget.round.organisation_id, action=action)
     return proposal
 
 
-def proposals_on_ballot(*, budget: Budget) -> list[Proposal]:
+def proposal_get(*, viewer: Viewer, proposal_id: int) -> Proposal:
+    return access_proposal_by_id(viewer=viewer, proposal_id=proposal_id)
+
+
+def proposals_on_ballot(*, viewer: Viewer, budget: Budget) -> list[Proposal]:
+    _check_budget(viewer, budget)
+    return list(budget.proposals.filter(status=ProposalStatus.ACCEPTED).order_by("pk"))
+
+
+def proposals_on_public_ballot(*, viewer: Viewer, budget: Budget) -> list[Proposal]:
+    """The open ballot a code voter sees, signed in or not; a closed one is 404."""
+    if budget.round.phase != Phase.VOTING:
+        raise NotFound()
     return list(budget.proposals.filter(status=ProposalStatus.ACCEPTED).order_by("pk"))
 
 
@@ -111,6 +158,7 @@ def ballot_choices_for(*, viewer: Viewer, budget: Budget) -> dict[int, int] | No
     """The viewer's own choices in ``budget`` (proposal id → points), or None if not voted."""
     if viewer.person is None:
         return None
+    _check_budget(viewer, budget)
     ballot = (
         Ballot.objects.filter(budget=budget, person=viewer.person)
         .prefetch_related("choices")
@@ -121,11 +169,13 @@ def ballot_choices_for(*, viewer: Viewer, budget: Budget) -> dict[int, int] | No
     return {choice.proposal_id: choice.points for choice in ballot.choices.all()}
 
 
-def ballot_count(*, budget: Budget) -> int:
+def ballot_count(*, viewer: Viewer, budget: Budget) -> int:
+    _check_budget(viewer, budget)
     return Ballot.objects.filter(budget=budget).count()
 
 
-def result_get(*, budget: Budget) -> Result | None:
+def result_get(*, viewer: Viewer, budget: Budget) -> Result | None:
+    _check_budget(viewer, budget)
     return (
         Result.objects.filter(budget=budget)
         .prefetch_related(
@@ -144,7 +194,8 @@ class DeliveryRow:
     spent_pence: int
 
 
-def delivery_rows(*, budget: Budget) -> list[DeliveryRow]:
+def delivery_rows(*, viewer: Viewer, budget: Budget) -> list[DeliveryRow]:
+    _check_budget(viewer, budget)
     funded = list(
         Proposal.objects.filter(
             pk__in=ResultLine.objects.filter(result__budget=budget, selected=True).values(
@@ -172,10 +223,15 @@ def dividend_policy_list(*, viewer: Viewer) -> QuerySet[DividendPolicy]:
     )
 
 
-def dividend_policy_get(*, viewer: Viewer, policy_id: int) -> DividendPolicy:
-    policy = (
-        DividendPolicy.objects.select_related("budget_holder", "area").filter(pk=policy_id).first()
-    )
+def dividend_policy_get(
+    *, viewer: Viewer, policy_id: int, for_update: bool = False
+) -> DividendPolicy:
+    """The policy, once the viewer may approve dividends of its budget holder; ``for_update``
+    locks its row."""
+    queryset = DividendPolicy.objects.select_related("budget_holder", "area")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    policy = queryset.filter(pk=policy_id).first()
     if policy is None:
         raise NotFound()
     permissions.check(
@@ -204,13 +260,45 @@ def dividend_get(*, viewer: Viewer, dividend_id: int) -> Dividend:
     return dividend
 
 
-def pot_list() -> QuerySet[Account]:
-    """Community pots are public money: their balances are shown to every signed-in person."""
+def pot_list(*, viewer: Viewer, ability: str = "budgeting.view") -> QuerySet[Account]:
+    """Community pots in the books of the organisations where the viewer holds ``ability``:
+    their balances are public money to those members; a budget may draw only on pots where
+    its author may run rounds (``ability="budgeting.run_round"``)."""
     return (
-        Account.objects.filter(kind=AccountKind.AREA_POT, unit=Unit.PENCE)
+        Account.objects.filter(
+            kind=AccountKind.AREA_POT,
+            unit=Unit.PENCE,
+            organisation_id__in=viewer.organisation_ids(ability),
+        )
         .select_related("area", "organisation")
         .order_by("name", "pk")
     )
+
+
+def access_pot_by_id(
+    *, viewer: Viewer, pot_id: int, action: str, for_update: bool = False
+) -> Account:
+    """A community pot the viewer may spend: they may run rounds in the organisation whose
+    books hold it. Another organisation's account is 404; a non-pot is bad input.
+    ``for_update`` locks the pot's row."""
+    queryset = Account.objects.select_related("organisation", "area")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    pot = queryset.filter(pk=pot_id).first()
+    if pot is None:
+        raise NotFound()
+    permissions.check(viewer, "budgeting.run_round", pot.organisation_id, action=action)
+    if pot.kind != AccountKind.AREA_POT or pot.unit != Unit.PENCE:
+        raise InvalidInput("pot", "Choose a community pot.")
+    return pot
+
+
+def area_for(*, viewer: Viewer, area_id: int, field: str = "area") -> Area:
+    """Areas are shared geography: every viewer may name one."""
+    found = Area.objects.filter(pk=area_id).first()
+    if found is None:
+        raise InvalidInput(field, f"There is no area {area_id}.")
+    return found
 
 
 def organisations_where(*, viewer: Viewer, ability: str) -> QuerySet[Organisation]:
@@ -225,12 +313,18 @@ def organisation_for(
     return Organisation.objects.get(pk=organisation_id)
 
 
-def paper_voter(*, budget: Budget, number: str) -> Person:
+def paper_voter(*, viewer: Viewer, budget: Budget, number: str) -> Person:
     """Whose paper ballot this is, by the membership number written on it: an active
     member of the round's organisation. A number, not a list to pick from, because a
     neighbourhood may have thousands of members, and a typed number cannot name someone
     of another organisation."""
-    wanted = number.strip().upper()
+    permissions.check(
+        viewer,
+        "budgeting.enter_paper_ballot",
+        budget.round.organisation_id,
+        action="enter paper ballots",
+    )
+    wanted = membership_number_normalise(number)
     person = (
         Person.objects.filter(
             memberships__organisation_id=budget.round.organisation_id,
@@ -250,11 +344,13 @@ def paper_voter(*, budget: Budget, number: str) -> Person:
     return person
 
 
-def rejected_proposals(*, budget: Budget) -> list[Proposal]:
+def rejected_proposals(*, viewer: Viewer, budget: Budget) -> list[Proposal]:
+    _check_budget(viewer, budget)
     return list(budget.proposals.filter(status=ProposalStatus.REJECTED).order_by("pk"))
 
 
 def ballot_of(*, viewer: Viewer, budget: Budget) -> Ballot | None:
     if viewer.person is None:
         return None
+    _check_budget(viewer, budget)
     return Ballot.objects.filter(budget=budget, person=viewer.person).first()

@@ -18,7 +18,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from coproduce.budgeting import pabulib
+from coproduce.budgeting import pabulib, selectors
 from coproduce.budgeting.models import (
     PHASE_ORDER,
     Ballot,
@@ -45,6 +45,7 @@ from coproduce.budgeting.money import pounds
 from coproduce.budgeting.tally import tally_budget
 from coproduce.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coproduce.people import permissions
+from coproduce.people import selectors as people_selectors
 from coproduce.people.models import Area, MembershipStatus, Organisation, Person
 from coproduce.people.permissions import Viewer
 from coproduce.people.services import history_record
@@ -88,10 +89,13 @@ def _post(
     reason: str,
     operator: Person,
     legs: Sequence[Leg],
+    books: set[int],
     proposal: Proposal | None = None,
 ) -> Transfer:
     """Post pence through the ledger's one door and record the savings it came from."""
-    transfer = timebank.transfer_post(legs=legs, kind=kind, reason=reason, operator=operator)
+    transfer = timebank.transfer_post(
+        legs=legs, kind=kind, reason=reason, operator=operator, books=books
+    )
     SavingsTransfer.objects.create(
         transfer=transfer, savings_record=savings_record, proposal=proposal
     )
@@ -119,20 +123,21 @@ def _pot_remaining_by_savings(pot: Account) -> list[tuple[SavingsRecord, int]]:
 def dividend_policy_create(
     *,
     viewer: Viewer,
-    budget_holder: Organisation,
+    budget_holder_id: int,
     service: str,
-    area: Area,
+    area_id: int,
     share_percent: int,
     period_start: date,
     period_end: date,
 ) -> DividendPolicy:
     """A manager of the budget holder agrees the community's share of a service's savings."""
-    permissions.check(
-        viewer,
-        "budgeting.approve_dividend",
-        budget_holder.pk,
+    budget_holder = selectors.organisation_for(
+        viewer=viewer,
+        organisation_id=budget_holder_id,
+        ability="budgeting.approve_dividend",
         action="agree a dividend policy",
     )
+    area = selectors.area_for(viewer=viewer, area_id=area_id)
     if not 1 <= share_percent <= 100:
         raise InvalidInput("share_percent", "Enter a share between 1% and 100%.")
     if period_end < period_start:
@@ -164,7 +169,7 @@ def dividend_policy_create(
 def savings_record_enter(
     *,
     viewer: Viewer,
-    policy: DividendPolicy,
+    policy_id: int,
     amount_pence: int,
     period_start: date,
     period_end: date,
@@ -172,13 +177,10 @@ def savings_record_enter(
     evidence_url: str = "",
 ) -> SavingsRecord:
     """A manager of the budget holder records verified cashable savings with evidence; the
-    community's share becomes a dividend awaiting approval."""
-    permissions.check(
-        viewer,
-        "budgeting.approve_dividend",
-        policy.budget_holder_id,
-        action="record verified savings",
-    )
+    community's share becomes a dividend awaiting approval.
+
+    Locks the policy row, so two overlapping periods cannot both be counted."""
+    policy = selectors.dividend_policy_get(viewer=viewer, policy_id=policy_id, for_update=True)
     if amount_pence <= 0:
         raise InvalidInput("amount_pence", "Enter the cashable savings: more than £0.")
     if not evidence.strip():
@@ -191,7 +193,6 @@ def savings_record_enter(
             f"The savings must fall within the policy's period, "
             f"{policy.period_start:%d %B %Y} to {policy.period_end:%d %B %Y}.",
         )
-    DividendPolicy.objects.select_for_update().filter(pk=policy.pk).first()
     overlapping = SavingsRecord.objects.filter(
         policy=policy, period_start__lte=period_end, period_end__gte=period_start
     ).first()
@@ -266,6 +267,7 @@ def dividend_approve(*, viewer: Viewer, dividend_id: int) -> Dividend:
             ),
             Leg(pot, dividend.amount_pence),
         ],
+        books={policy.budget_holder_id},
     )
     dividend.status = DividendStatus.CREDITED
     dividend.approved_by = actor
@@ -286,9 +288,12 @@ def dividend_approve(*, viewer: Viewer, dividend_id: int) -> Dividend:
 
 @transaction.atomic
 def round_create(
-    *, viewer: Viewer, organisation: Organisation, title: str, description: str = ""
+    *, viewer: Viewer, organisation_id: int, title: str, description: str = ""
 ) -> Round:
-    permissions.check(viewer, "budgeting.run_round", organisation.pk, action="run a round")
+    organisation = selectors.organisation_for(
+        viewer=viewer, organisation_id=organisation_id, ability="budgeting.run_round",
+        action="run a round",
+    )  # fmt: skip
     round_ = Round(
         organisation=organisation,
         title=title.strip(),
@@ -310,11 +315,11 @@ def round_create(
 def budget_add(
     *,
     viewer: Viewer,
-    round_: Round,
+    round_id: int,
     name: str,
     amount_pence: int,
-    area: Area | None = None,
-    pot: Account | None = None,
+    area_id: int | None = None,
+    pot_id: int | None = None,
     ballot_kind: str = BallotKind.APPROVAL_BUDGET,
     rule: str = Rule.MES,
     threshold_votes: int = 0,
@@ -324,10 +329,20 @@ def budget_add(
     points: int | None = None,
     residents_only: bool = False,
     min_age: int | None = None,
-    members_of: Organisation | None = None,
+    members_of_id: int | None = None,
 ) -> Budget:
-    """Add a budget (for an area, or city-wide with no area) before voting opens."""
-    permissions.check(viewer, "budgeting.run_round", round_.organisation_id, action="run a round")
+    """Add a budget (for an area, or city-wide with no area) before voting opens.
+
+    Every id is looked up for this viewer: the round where they may run rounds, a pot in
+    the books of an organisation where they may run rounds, voters of an organisation they
+    may see. Locks the round row, so the budget cannot land as voting opens."""
+    round_ = selectors.access_round_by_id(
+        viewer=viewer,
+        round_id=round_id,
+        ability="budgeting.run_round",
+        action="run a round",
+        for_update=True,
+    )
     if round_.phase not in {Phase.PROPOSALS, Phase.REVIEW}:
         raise Conflict("Budgets can be added only before voting opens.")
     if amount_pence <= 0:
@@ -348,10 +363,19 @@ def budget_add(
         raise InvalidInput("points", "Say how many points each voter shares out.")
     if not 0 <= min_share_percent <= 100:
         raise InvalidInput("min_share_percent", "Enter a share between 0% and 100%.")
-    if residents_only and area is None:
+    if residents_only and area_id is None:
         raise InvalidInput("area", "Choose the area whose residents may vote.")
-    if pot is not None and (pot.kind != AccountKind.AREA_POT or pot.unit != Unit.PENCE):
-        raise InvalidInput("pot", "Choose a community pot.")
+    area = None if area_id is None else selectors.area_for(viewer=viewer, area_id=area_id)
+    pot = (
+        None
+        if pot_id is None
+        else selectors.access_pot_by_id(viewer=viewer, pot_id=pot_id, action="pay from its pot")
+    )
+    members_of = (
+        None
+        if members_of_id is None
+        else people_selectors.organisation_get(viewer=viewer, organisation_id=members_of_id)
+    )
     budget = Budget(
         round=round_,
         name=name.strip(),
@@ -434,12 +458,13 @@ def round_advance(*, viewer: Viewer, round_id: int) -> Round:
 
 @transaction.atomic
 def proposal_submit(
-    *, viewer: Viewer, budget: Budget, title: str, description: str, cost_pence: int
+    *, viewer: Viewer, budget_id: int, title: str, description: str, cost_pence: int
 ) -> Proposal:
+    budget = selectors.access_budget_by_id(
+        viewer=viewer, budget_id=budget_id, ability="budgeting.propose",
+        action="propose a project",
+    )  # fmt: skip
     round_ = budget.round
-    permissions.check(
-        viewer, "budgeting.propose", round_.organisation_id, action="propose a project"
-    )
     if round_.phase != Phase.PROPOSALS:
         raise Conflict(f"Proposals are closed: this round is in the {round_.phase} phase.")
     if not title.strip():
@@ -683,9 +708,10 @@ def ballot_change(*, viewer: Viewer, budget_id: int, choices: Mapping[int, int])
 
 @transaction.atomic
 def paper_ballot_enter(
-    *, viewer: Viewer, budget_id: int, person: Person, choices: Mapping[int, int]
+    *, viewer: Viewer, budget_id: int, number: str, choices: Mapping[int, int]
 ) -> Ballot:
-    """Staff type in a paper ballot for a named, eligible person."""
+    """Staff type in a paper ballot for an eligible member, named by the membership number
+    written on it."""
     budget = _open_budget(budget_id)
     permissions.check(
         viewer,
@@ -694,6 +720,7 @@ def paper_ballot_enter(
         action="enter paper ballots",
     )
     _require_voting(budget)
+    person = selectors.paper_voter(viewer=viewer, budget=budget, number=number)
     problem = eligibility_problem(budget=budget, person=person)
     if problem:
         raise InvalidInput("person", problem.replace("You must", f"{person} must"))
@@ -870,9 +897,12 @@ def delivery_spend(
     two payments cannot both pass the cost check) and then the pot's.
     """
     proposal = _funded_proposal(viewer, proposal_id, action="record delivery spend")
-    pot = proposal.budget.pot
-    if pot is None:
+    if proposal.budget.pot_id is None:
         raise Conflict("This budget is not paid from a community pot.")
+    # The pot's owner, not only the round's, must let the viewer spend it.
+    pot = selectors.access_pot_by_id(
+        viewer=viewer, pot_id=proposal.budget.pot_id, action="spend from its pot", for_update=True
+    )
     if amount_pence <= 0:
         raise InvalidInput("amount_pence", "Enter the amount spent: more than £0.")
     if not memo.strip():
@@ -894,7 +924,6 @@ def delivery_spend(
             f"That would take spending to {pounds(spent + amount_pence)}, over the project's "
             f"cost of {pounds(proposal.cost_pence)}.",
         )
-    Account.objects.select_for_update(of=("self",)).filter(pk=pot.pk).first()
     tranches = _pot_remaining_by_savings(pot)
     available = sum(amount for _, amount in tranches)
     if available < amount_pence:
@@ -915,6 +944,13 @@ def delivery_spend(
                 reason=memo.strip(),
                 operator=actor,
                 legs=[Leg(pot, -take), Leg(account, take)],
+                # The books of the round's and the pot's organisations where the viewer
+                # may run rounds.
+                books={
+                    org
+                    for org in (proposal.budget.round.organisation_id, pot.organisation_id)
+                    if permissions.may(viewer, "budgeting.run_round", org)
+                },
                 proposal=proposal,
             )
         )
@@ -927,6 +963,24 @@ def delivery_spend(
         detail={"amount_pence": amount_pence, "transfers": [t.pk for t in transfers]},
     )
     return transfers
+
+
+@transaction.atomic
+def delivery_record(
+    *,
+    viewer: Viewer,
+    proposal_id: int,
+    status: str,
+    note: str = "",
+    spend_pence: int | None = None,
+    memo: str = "",
+) -> Proposal:
+    """Progress and, if given, money spent, in one transaction: a refused payment leaves
+    the progress as it was too."""
+    proposal = delivery_update(viewer=viewer, proposal_id=proposal_id, status=status, note=note)
+    if spend_pence is not None:
+        delivery_spend(viewer=viewer, proposal_id=proposal_id, amount_pence=spend_pence, memo=memo)
+    return proposal
 
 
 # --- pabulib import -----------------------------------------------------------------------
@@ -943,7 +997,7 @@ def _whole_pence(value: object, *, per_unit: int, what: str) -> int:
 def election_import(
     *,
     viewer: Viewer,
-    organisation: Organisation,
+    organisation_id: int,
     text: str,
     title: str = "",
     rule: str = Rule.MES,
@@ -953,7 +1007,12 @@ def election_import(
     Costs are read as pence when the file says ``cost_unit;pence`` (our own exports), otherwise
     as whole currency units. Nothing is written unless the whole file is good.
     """
-    permissions.check(viewer, "budgeting.run_round", organisation.pk, action="import a round")
+    organisation = selectors.organisation_for(
+        viewer=viewer,
+        organisation_id=organisation_id,
+        ability="budgeting.run_round",
+        action="import a round",
+    )
     if rule not in Rule.values:
         raise InvalidInput("rule", f"“{rule}” is not a voting rule.")
     try:
@@ -984,17 +1043,18 @@ def election_import(
     max_length = election.meta.get("max_length", "")
     round_ = round_create(
         viewer=viewer,
-        organisation=organisation,
+        organisation_id=organisation.pk,
         title=title.strip() or election.meta.get("description", "")[:200] or "Imported election",
         description=f"Imported from a pabulib file ({len(election.votes)} ballots).",
     )
     budget = budget_add(
         viewer=viewer,
-        round_=round_,
+        round_id=round_.pk,
         name=(election.meta.get("unit") or election.meta.get("subunit") or "Budget")[:200],
         amount_pence=amount,
         ballot_kind=BallotKind.CUMULATIVE if cumulative else BallotKind.APPROVAL_BUDGET,
         rule=rule,
+        threshold_votes=election.score_threshold,
         min_projects=0,
         max_projects=int(max_length) if max_length.isdigit() and int(max_length) > 0 else None,
         points=points_each,

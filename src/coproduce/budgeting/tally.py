@@ -8,7 +8,7 @@ exported ``.pb`` file recomputes to the same outcome.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -49,20 +49,36 @@ def run_rule(
     instance: rules.Instance,
     *,
     rule: str,
-    threshold_votes: int = 0,
-    increment: int = 1,
+    threshold_votes: int | Fraction = 0,
+    increment: rules.Money = 1,
     formatter: rules.MoneyFormatter = money,
+    withdrawn: Collection[str] = (),
 ) -> rules.Result:
     """Apply one of our rules by name (the names the tally command and the models share).
-    ``increment`` is the add1 step of Equal Shares, in the instance's unit."""
+
+    ``threshold_votes`` is the score a project needs under every greedy rule (pabulib's
+    ``min_project_score_threshold``: votes, or points on cumulative ballots); Equal Shares does
+    not use it. ``increment`` is the add1 step of Equal Shares, in the instance's unit. The
+    greedy rules pass over ``withdrawn`` projects.
+    """
     if rule == Rule.GREEDY:
-        return rules.greedy(instance, money=formatter)
+        return rules.greedy(
+            instance, threshold=threshold_votes, withdrawn=withdrawn, money=formatter
+        )
     if rule == Rule.GREEDY_NO_SKIP:
-        return rules.greedy(instance, skip=False, money=formatter)
+        return rules.greedy(
+            instance, skip=False, threshold=threshold_votes, withdrawn=withdrawn, money=formatter
+        )
     if rule == Rule.GREEDY_THRESHOLD:
-        return rules.greedy_threshold(instance, threshold_votes, money=formatter)
+        return rules.greedy_threshold(
+            instance, threshold_votes, withdrawn=withdrawn, money=formatter
+        )
     if rule == Rule.MES:
-        return rules.method_of_equal_shares(instance, money=formatter, increment=increment)
+        return rules.method_of_equal_shares(instance, "add1", money=formatter, increment=increment)
+    if rule == Rule.MES_GREEDY:
+        return rules.method_of_equal_shares(
+            instance, "add1-greedy", money=formatter, increment=increment
+        )
     raise ValueError(f"Unknown rule {rule!r}")
 
 

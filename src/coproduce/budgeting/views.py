@@ -29,7 +29,7 @@ from coproduce.budgeting.forms import (
 )
 from coproduce.budgeting.models import BallotKind, Budget, Phase, Proposal
 from coproduce.budgeting.money import pounds
-from coproduce.errors import CoproduceError, InvalidInput
+from coproduce.errors import CoproduceError, InvalidInput, NotFound
 from coproduce.people import permissions
 from coproduce.people.permissions import Viewer
 from coproduce.web.charts import bar_chart
@@ -43,8 +43,23 @@ def _viewer(request: HttpRequest) -> Viewer:
 @login_required
 def round_list(request: HttpRequest) -> HttpResponse:
     viewer = _viewer(request)
+    run_organisations = list(
+        selectors.organisations_where(viewer=viewer, ability="budgeting.run_round")
+    )
+    # One "start a round" control for every organisation the viewer runs rounds for: the
+    # form comes back here and goes on to that organisation's new-round or import page.
+    if "organisation" in request.GET:
+        chosen = next(
+            (o for o in run_organisations if str(o.pk) == request.GET["organisation"]), None
+        )
+        if chosen is not None:
+            how = request.GET.get("how")
+            return redirect(
+                "budgeting:round_import" if how == "import" else "budgeting:round_create",
+                chosen.pk,
+            )
     rounds = list(selectors.round_list(viewer=viewer))
-    pots = list(selectors.pot_list())
+    pots = list(selectors.pot_list(viewer=viewer))
     return render(
         request,
         "budgeting/round_list.html",
@@ -54,9 +69,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
             "dividend_organisations": selectors.organisations_where(
                 viewer=viewer, ability="budgeting.approve_dividend"
             ),
-            "run_organisations": selectors.organisations_where(
-                viewer=viewer, ability="budgeting.run_round"
-            ),
+            "run_organisations": run_organisations,
         },
     )
 
@@ -71,7 +84,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
         "budgeting/round_detail.html",
         {
             "round": round_,
-            "budgets": selectors.budget_list(round_=round_),
+            "budgets": selectors.budget_list(viewer=viewer, round_=round_),
             "may_propose": permissions.may(viewer, "budgeting.propose", organisation_id),
             "may_vote": permissions.may(viewer, "budgeting.vote", organisation_id),
             "may_review": permissions.may(viewer, "budgeting.review", organisation_id),
@@ -132,7 +145,7 @@ def proposal_create(request: HttpRequest, budget_id: int) -> HttpResponse:
         try:
             services.proposal_submit(
                 viewer=viewer,
-                budget=budget,
+                budget_id=budget.pk,
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
                 cost_pence=pence(form.cleaned_data["cost"]),
@@ -199,7 +212,7 @@ def vote(request: HttpRequest, budget_id: int) -> HttpResponse:
     viewer = _viewer(request)
     budget = selectors.budget_get(viewer=viewer, budget_id=budget_id)
     permissions.check(viewer, "budgeting.vote", budget.round.organisation_id, action="vote")
-    proposals = selectors.proposals_on_ballot(budget=budget)
+    proposals = selectors.proposals_on_ballot(viewer=viewer, budget=budget)
     existing = selectors.ballot_choices_for(viewer=viewer, budget=budget)
     chosen = existing or {}
     error: str | None = None
@@ -249,20 +262,22 @@ def paper_ballot(request: HttpRequest, budget_id: int) -> HttpResponse:
         budget.round.organisation_id,
         action="enter paper ballots",
     )
-    proposals = selectors.proposals_on_ballot(budget=budget)
+    proposals = selectors.proposals_on_ballot(viewer=viewer, budget=budget)
     form = PaperBallotForm(request.POST or None)
     chosen: dict[int, int] = {}
     if request.method == "POST" and form.is_valid():
         try:
             chosen = choices_from(request.POST, budget=budget, proposals=proposals)
-            person = selectors.paper_voter(budget=budget, number=form.cleaned_data["number"])
-            services.paper_ballot_enter(
-                viewer=viewer, budget_id=budget.pk, person=person, choices=chosen
+            ballot = services.paper_ballot_enter(
+                viewer=viewer,
+                budget_id=budget.pk,
+                number=form.cleaned_data["number"],
+                choices=chosen,
             )
         except CoproduceError as error:
             add_error(form, error)
         else:
-            messages.success(request, f"Paper ballot for {person} counted.")
+            messages.success(request, f"Paper ballot for {ballot.person} counted.")
             return redirect("budgeting:paper_ballot", budget_id=budget.pk)
     context = _ballot_context(budget, proposals, chosen)
     context.update({"form": form, "voting_open": budget.round.phase == Phase.VOTING})
@@ -300,8 +315,9 @@ def codes(request: HttpRequest, budget_id: int) -> HttpResponse:
 
 def code_vote(request: HttpRequest, budget_id: int) -> HttpResponse:
     """Public: whoever holds an unused slip votes with it."""
-    budget = selectors.budget_public_get(budget_id=budget_id)
-    proposals = selectors.proposals_on_ballot(budget=budget)
+    viewer = _viewer(request)
+    budget = selectors.budget_public_get(viewer=viewer, budget_id=budget_id)
+    proposals = selectors.proposals_on_public_ballot(viewer=viewer, budget=budget)
     form = CodeForm(request.POST or None)
     chosen: dict[int, int] = {}
     if request.method == "POST" and form.is_valid():
@@ -323,17 +339,23 @@ def code_vote(request: HttpRequest, budget_id: int) -> HttpResponse:
 def results(request: HttpRequest, budget_id: int) -> HttpResponse:
     viewer = _viewer(request)
     budget = selectors.budget_get(viewer=viewer, budget_id=budget_id)
-    result = selectors.result_get(budget=budget)
+    result = selectors.result_get(viewer=viewer, budget=budget)
     chart = None
-    lines = list(result.lines.all()) if result is not None else []
+    # Most votes first, as people read results; a tie keeps the rule's own order.
+    lines = (
+        sorted(result.lines.all(), key=lambda line: (-line.votes, line.position)) if result else []
+    )
     if lines:
         unit = "points" if budget.ballot_kind == BallotKind.CUMULATIVE else "votes"
         chart = bar_chart(
             title=f"{unit.capitalize()} for each project in {budget.name}",
-            rows=[(line.proposal.title, line.votes) for line in lines],
+            rows=[
+                (line.proposal.title, line.votes, "Funded" if line.selected else "Not funded")
+                for line in lines
+            ],
             unit=unit,
         )
-    rejected = selectors.rejected_proposals(budget=budget)
+    rejected = selectors.rejected_proposals(viewer=viewer, budget=budget)
     return render(
         request,
         "budgeting/results.html",
@@ -370,7 +392,7 @@ def delivery(request: HttpRequest, budget_id: int) -> HttpResponse:
         "budgeting/delivery.html",
         {
             "budget": budget,
-            "rows": selectors.delivery_rows(budget=budget),
+            "rows": selectors.delivery_rows(viewer=viewer, budget=budget),
             "may_run": permissions.may(viewer, "budgeting.run_round", budget.round.organisation_id),
         },
     )
@@ -391,19 +413,16 @@ def delivery_update(request: HttpRequest, proposal_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         spend = form.cleaned_data.get("spend")
         try:
-            services.delivery_update(
+            services.delivery_record(
                 viewer=viewer,
                 proposal_id=proposal.pk,
                 status=form.cleaned_data["status"],
                 note=form.cleaned_data["note"],
+                spend_pence=pence(spend) if spend is not None else None,
+                memo=form.cleaned_data["memo"],
             )
-            if spend is not None:
-                services.delivery_spend(
-                    viewer=viewer,
-                    proposal_id=proposal.pk,
-                    amount_pence=pence(spend),
-                    memo=form.cleaned_data["memo"],
-                )
+        except NotFound:
+            raise
         except CoproduceError as error:
             if isinstance(error, InvalidInput) and error.field == "amount_pence":
                 error.field = "spend"
@@ -486,7 +505,7 @@ def round_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             round_ = services.round_create(
-                viewer=viewer, organisation=organisation, **form.cleaned_data
+                viewer=viewer, organisation_id=organisation.pk, **form.cleaned_data
             )
         except CoproduceError as error:
             add_error(form, error)
@@ -503,13 +522,26 @@ def budget_create(request: HttpRequest, round_id: int) -> HttpResponse:
     viewer = _viewer(request)
     round_ = selectors.round_get(viewer=viewer, round_id=round_id)
     permissions.check(viewer, "budgeting.run_round", round_.organisation_id, action="run a round")
-    organisations = selectors.organisations_where(viewer=viewer, ability="budgeting.view")
-    form = BudgetForm(request.POST or None, organisations=organisations)
+    form = BudgetForm(
+        request.POST or None,
+        organisations=selectors.organisations_where(viewer=viewer, ability="budgeting.view"),
+        pots=selectors.pot_list(viewer=viewer, ability="budgeting.run_round"),
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         amount = data.pop("amount")
         try:
-            services.budget_add(viewer=viewer, round_=round_, amount_pence=pence(amount), **data)
+            services.budget_add(
+                viewer=viewer,
+                round_id=round_.pk,
+                amount_pence=pence(amount),
+                area_id=data.pop("area"),
+                pot_id=data.pop("pot"),
+                members_of_id=data.pop("members_of"),
+                **data,
+            )
+        except NotFound:
+            raise  # another organisation's pot or group: the page is 404, as the API's call
         except CoproduceError as error:
             add_error(form, _field_for(error, {"amount_pence": "amount"}))
         else:
@@ -530,8 +562,12 @@ def policy_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
     form = PolicyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            data = dict(form.cleaned_data)
             services.dividend_policy_create(
-                viewer=viewer, budget_holder=organisation, **form.cleaned_data
+                viewer=viewer,
+                budget_holder_id=organisation.pk,
+                area_id=data.pop("area"),
+                **data,
             )
         except CoproduceError as error:
             add_error(form, error)
@@ -553,7 +589,7 @@ def savings_create(request: HttpRequest, policy_id: int) -> HttpResponse:
         amount = data.pop("amount")
         try:
             services.savings_record_enter(
-                viewer=viewer, policy=policy, amount_pence=pence(amount), **data
+                viewer=viewer, policy_id=policy.pk, amount_pence=pence(amount), **data
             )
         except CoproduceError as error:
             add_error(form, _field_for(error, {"amount_pence": "amount"}))
@@ -577,7 +613,7 @@ def round_import(request: HttpRequest, organisation_id: int) -> HttpResponse:
         try:
             round_ = services.election_import(
                 viewer=viewer,
-                organisation=organisation,
+                organisation_id=organisation.pk,
                 text=form.cleaned_data["file"],
                 title=form.cleaned_data["title"],
                 rule=form.cleaned_data["rule"],

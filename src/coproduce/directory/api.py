@@ -5,18 +5,48 @@ from __future__ import annotations
 import math
 import uuid
 from datetime import datetime, time
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import PlainSerializer, WithJsonSchema
 
 from coproduce.api.auth import viewer
+from coproduce.api.bounds import (
+    MAX_AGE,
+    MAX_PAGE,
+    Age,
+    BodyId,
+    Flag,
+    Id,
+    Latitude,
+    Longitude,
+    Pence,
+)
+from coproduce.api.errors import responses
 from coproduce.api.pagination import Pagination
 from coproduce.people import selectors as people_selectors
 
 from . import selectors, services
-from .models import Asset, Booking
+from .models import LONG_TEXT, MEDIUM_TEXT, Asset, Booking
+
+# A wall-clock time at the asset (Europe/London, or the site's TIME_ZONE) with no offset:
+# RFC 3339's "partial-time". Declared as such, since JSON Schema's ``format: time`` demands an
+# offset, which a daily opening time does not have (it is +00:00 in winter, +01:00 in summer).
+LocalTime = Annotated[
+    time,
+    PlainSerializer(lambda value: value.strftime("%H:%M:%S"), return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "partial-time",
+            "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+            "description": "Local time at the asset, HH:MM:SS.",
+        }
+    ),
+]
 
 router = Router(tags=["directory"])
 
@@ -38,6 +68,9 @@ class AssetOut(Schema):
     maximum_age: int | None
     languages: str
     last_checked_at: datetime | None
+    needs_location: bool = Field(
+        False, description="Imported with an address that could not be placed on the map."
+    )
     distance_km: float | None = None
     stale: bool = False
 
@@ -51,32 +84,32 @@ class AssetPageOut(Schema):
 
 class AssetIn(Schema):
     name: str = Field(..., max_length=200)
-    category: str
-    description: str = ""
-    postcode: str = ""
-    address: str = ""
-    town: str = ""
-    latitude: float | None = None
-    longitude: float | None = None
-    cost_pence: int = Field(0, ge=0)
-    minimum_age: int | None = None
-    maximum_age: int | None = None
-    eligibility: str = ""
-    accessibility: str = ""
-    features: list[str] = []
-    languages: list[str] = []
-    is_public: bool = True
+    category: str = Field(..., max_length=20)
+    description: str = Field("", max_length=LONG_TEXT)
+    postcode: str = Field("", max_length=20)
+    address: str = Field("", max_length=200)
+    town: str = Field("", max_length=100)
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    cost_pence: Pence = 0
+    minimum_age: Age | None = None
+    maximum_age: Age | None = None
+    eligibility: str = Field("", max_length=MEDIUM_TEXT)
+    accessibility: str = Field("", max_length=MEDIUM_TEXT)
+    features: list[Annotated[str, Field(max_length=20)]] = Field([], max_length=10)
+    languages: list[Annotated[str, Field(max_length=10)]] = Field([], max_length=20)
+    is_public: Flag = True
 
 
 class BookingIn(Schema):
     starts_at: datetime
     ends_at: datetime
     purpose: str = Field(..., max_length=200)
-    bank_id: int | None = Field(None, description="Time bank paying, for a priced resource")
+    bank_id: BodyId | None = Field(None, description="Time bank paying, for a priced resource")
 
 
 class DecisionIn(Schema):
-    approve: bool
+    approve: Flag
     reason: str = Field("", max_length=2000)
 
 
@@ -101,9 +134,25 @@ class ResourceOut(Schema):
     description: str
     capacity: int | None
     available_days: str
-    available_from: time
-    available_until: time
+    available_from: LocalTime
+    available_until: LocalTime
     credit_minutes: int
+
+
+AT_QUERY = Query(
+    None,
+    description="Open at this local time (09:30); a time with an offset (09:30+01:00, 08:30Z) "
+    "is taken as that moment today, in local time.",
+)
+
+
+def _local(at: time | None) -> time | None:
+    """A time of day with an offset as the local wall-clock time it is today; the schedules
+    hold local times, and SQLite cannot compare an aware time at all."""
+    if at is None or at.tzinfo is None:
+        return at
+    moment = datetime.combine(timezone.localdate(), at)
+    return timezone.localtime(moment).time()
 
 
 def _asset_out(asset: Asset, distance: float | None = None) -> dict[str, Any]:
@@ -114,32 +163,34 @@ def _asset_out(asset: Asset, distance: float | None = None) -> dict[str, Any]:
     return data
 
 
-@router.get("/assets", response=AssetPageOut, summary="Find assets")
+@router.get("/assets", response=responses(AssetPageOut), summary="Find assets")
 def asset_list(
     request: HttpRequest,
-    q: str = "",
-    category: str = "",
-    area_id: int | None = None,
-    day: str = "",
-    at: time | None = None,
-    age: int | None = None,
+    q: str = Query("", max_length=200),
+    category: str = Query("", max_length=20),
+    area_id: Id | None = None,
+    day: str = Query("", max_length=2),
+    at: time | None = AT_QUERY,
+    age: int | None = Query(None, ge=0, le=MAX_AGE),
     free: bool = False,
-    postcode: str = "",
-    latitude: float | None = None,
-    longitude: float | None = None,
-    within_km: float = 2.0,
-    page: int = Query(1, ge=1),
+    postcode: str = Query("", max_length=20),
+    latitude: float | None = Query(None, ge=-90, le=90, allow_inf_nan=False),
+    longitude: float | None = Query(None, ge=-180, le=180, allow_inf_nan=False),
+    within_km: float = Query(2.0, gt=0, le=1000, allow_inf_nan=False),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(25, ge=1, le=100),
 ) -> dict[str, Any]:
     near = None
     if postcode or latitude is not None or longitude is not None:
-        near = selectors.near_point(postcode=postcode, latitude=latitude, longitude=longitude)
+        near = selectors.near_point(
+            viewer=viewer(request), postcode=postcode, latitude=latitude, longitude=longitude
+        )
     filters = selectors.AssetFilters(
         text=q,
         category=category,
         area_id=area_id,
         open_day=day.upper(),
-        open_at=at,
+        open_at=_local(at),
         age=age,
         free=free,
         near=near,
@@ -156,13 +207,13 @@ def asset_list(
     }
 
 
-@router.get("/assets/{asset_id}", response=AssetOut)
+@router.get("/assets/{asset_id}", response=responses(AssetOut))
 def asset_detail(request: HttpRequest, asset_id: uuid.UUID) -> dict[str, Any]:
     return _asset_out(selectors.asset_get(viewer=viewer(request), asset_id=asset_id))
 
 
-@router.post("/organisations/{organisation_id}/assets", response={201: AssetOut})
-def asset_create(request: HttpRequest, organisation_id: int, payload: AssetIn) -> Any:
+@router.post("/organisations/{organisation_id}/assets", response=responses(AssetOut, 201))
+def asset_create(request: HttpRequest, organisation_id: Id, payload: AssetIn) -> Any:
     organisation = people_selectors.organisation_get(
         viewer=viewer(request), organisation_id=organisation_id
     )
@@ -174,19 +225,21 @@ def asset_create(request: HttpRequest, organisation_id: int, payload: AssetIn) -
     return Status(201, _asset_out(asset))
 
 
-@router.post("/assets/{asset_id}/check", response=AssetOut, summary="Mark as checked today")
+@router.post(
+    "/assets/{asset_id}/check", response=responses(AssetOut), summary="Mark as checked today"
+)
 def asset_check(request: HttpRequest, asset_id: uuid.UUID) -> dict[str, Any]:
     asset = selectors.asset_for_edit(viewer=viewer(request), asset_id=asset_id)
     return _asset_out(services.asset_check(viewer=viewer(request), asset=asset))
 
 
-@router.get("/resources/{resource_id}", response=ResourceOut)
-def resource_detail(request: HttpRequest, resource_id: int) -> Any:
+@router.get("/resources/{resource_id}", response=responses(ResourceOut))
+def resource_detail(request: HttpRequest, resource_id: Id) -> Any:
     return selectors.resource_get(viewer=viewer(request), resource_id=resource_id)
 
 
-@router.post("/resources/{resource_id}/bookings", response={201: BookingOut})
-def booking_create(request: HttpRequest, resource_id: int, payload: BookingIn) -> Any:
+@router.post("/resources/{resource_id}/bookings", response=responses(BookingOut, 201))
+def booking_create(request: HttpRequest, resource_id: Id, payload: BookingIn) -> Any:
     resource = selectors.resource_get(viewer=viewer(request), resource_id=resource_id)
     booking = services.booking_request(
         viewer=viewer(request),
@@ -198,14 +251,14 @@ def booking_create(request: HttpRequest, resource_id: int, payload: BookingIn) -
     return Status(201, booking)
 
 
-@router.get("/bookings", response=list[BookingOut], summary="My bookings")
+@router.get("/bookings", response=responses(list[BookingOut]), summary="My bookings")
 @paginate(Pagination)
 def booking_list(request: HttpRequest) -> Any:
     return selectors.booking_list_mine(viewer=viewer(request))
 
 
-@router.post("/bookings/{booking_id}/decision", response=BookingOut)
-def booking_decide(request: HttpRequest, booking_id: int, payload: DecisionIn) -> Booking:
+@router.post("/bookings/{booking_id}/decision", response=responses(BookingOut))
+def booking_decide(request: HttpRequest, booking_id: Id, payload: DecisionIn) -> Booking:
     booking = selectors.booking_get(viewer=viewer(request), booking_id=booking_id)
     return services.booking_decide(
         viewer=viewer(request), booking=booking, approve=payload.approve, reason=payload.reason

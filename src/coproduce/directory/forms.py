@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from coproduce.people.models import Area, Organisation
-from coproduce.web.forms import DateInput, ShortModelChoiceField, TimeInput
+from coproduce.web.forms import DateInput, PoundsField, ShortModelChoiceField, TimeInput
 
-from .models import AccessibilityFeature, AssetCategory, AssetStatus, ResourceKind, TaxonomyTerm
+from .models import (
+    LONG_TEXT,
+    MEDIUM_TEXT,
+    AccessibilityFeature,
+    AssetCategory,
+    AssetStatus,
+    ResourceKind,
+    TaxonomyTerm,
+)
 from .schedules import DAY_NAMES
+from .services import booking_latest_date, booking_too_far_message
 
 CATEGORY_CHOICES = [
     (value, label)
@@ -59,7 +70,7 @@ class SearchForm(forms.Form):
 class AssetForm(forms.Form):
     name = forms.CharField(max_length=200)
     category = forms.ChoiceField(choices=CATEGORY_CHOICES)
-    description = forms.CharField(widget=forms.Textarea, required=False)
+    description = forms.CharField(widget=forms.Textarea, required=False, max_length=LONG_TEXT)
     status = forms.ChoiceField(choices=AssetStatus.choices, initial=AssetStatus.ACTIVE)
     is_public = forms.BooleanField(
         label="Show to visitors",
@@ -77,15 +88,20 @@ class AssetForm(forms.Form):
     email = forms.EmailField(required=False)
     phone = forms.CharField(max_length=40, required=False)
     contact_name = forms.CharField(max_length=120, required=False)
-    cost_pence = forms.IntegerField(
-        label="Cost in pence", min_value=0, initial=0, help_text="0 means free."
+    cost_pence = PoundsField(
+        label="Cost in pounds", initial=0, help_text="For example, 3.50. 0 means free."
     )
     cost_description = forms.CharField(max_length=200, required=False)
     minimum_age = forms.IntegerField(required=False, min_value=0, max_value=130)
     maximum_age = forms.IntegerField(required=False, min_value=0, max_value=130)
-    eligibility = forms.CharField(label="Who may use it", widget=forms.Textarea, required=False)
+    eligibility = forms.CharField(
+        label="Who may use it", widget=forms.Textarea, required=False, max_length=MEDIUM_TEXT
+    )
     accessibility = forms.CharField(
-        label="Accessibility details", widget=forms.Textarea, required=False
+        label="Accessibility details",
+        widget=forms.Textarea,
+        required=False,
+        max_length=MEDIUM_TEXT,
     )
     features = forms.MultipleChoiceField(
         label="Accessibility features",
@@ -138,8 +154,8 @@ class ScheduleForm(forms.Form):
 class ResourceForm(forms.Form):
     name = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=ResourceKind.choices)
-    description = forms.CharField(widget=forms.Textarea, required=False)
-    capacity = forms.IntegerField(required=False, min_value=1)
+    description = forms.CharField(widget=forms.Textarea, required=False, max_length=LONG_TEXT)
+    capacity = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
     available_days = forms.CharField(
         max_length=30, initial="MO,TU,WE,TH,FR", help_text="Days it may be booked, like MO,TU."
     )
@@ -148,6 +164,7 @@ class ResourceForm(forms.Form):
     credit_minutes = forms.IntegerField(
         label="Price in time credits (minutes)",
         min_value=0,
+        max_value=6_000_000,
         initial=0,
         help_text="60 is one time credit, paid when you approve a booking; 0 is free.",
     )
@@ -173,13 +190,31 @@ class BookingForm(forms.Form):
             del self.fields["bank"]
         else:
             self.fields["bank"].queryset = banks  # type: ignore[attr-defined]
+        self.fields["date"].widget.attrs.update(
+            min=timezone.localdate().isoformat(), max=booking_latest_date().isoformat()
+        )
+
+    def clean_date(self) -> dt.date:
+        # Range-checked here too, so a year-9999 date is told so on its own field.
+        value: dt.date = self.cleaned_data["date"]
+        if value < timezone.localdate():
+            raise forms.ValidationError("Choose today or a later date.")
+        latest = booking_latest_date()
+        if value > latest:
+            raise forms.ValidationError(booking_too_far_message(latest))
+        return value
 
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[("approve", "Approve"), ("decline", "Decline")], widget=forms.RadioSelect
     )
-    reason = forms.CharField(label="Reason (if declining)", widget=forms.Textarea, required=False)
+    reason = forms.CharField(
+        label="Reason (if declining)",
+        widget=forms.Textarea,
+        required=False,
+        max_length=MEDIUM_TEXT,
+    )
 
 
 class MappingSessionForm(forms.Form):
@@ -206,4 +241,7 @@ BulkFormSet = forms.formset_factory(BulkRowForm, extra=8, max_num=50)
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(help_text="A CSV or Excel (.xlsx) file with a heading row.")
+    file = forms.FileField(
+        help_text="A CSV or Excel (.xlsx) file with a heading row, or an Open Referral UK "
+        "services file (.json)."
+    )

@@ -33,12 +33,22 @@ MAX_ROWS = 2000
 
 @dataclass(frozen=True)
 class RowError:
+    """What is wrong in one row; ``path`` when ``field`` is a path into a JSON document
+    (``schedules[0].opens_at``), shown exactly as written there."""
+
     row: int
     field: str
     message: str
+    path: bool = False
 
     def __str__(self) -> str:
-        return f"Row {self.row}, {self.field.replace('_', ' ')}: {self.message}"
+        where = self.field if self.path else self.field.replace("_", " ")
+        return f"Row {self.row}, {where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RowWarning(RowError):
+    """What an import kept differently from the file; the row was still imported."""
 
 
 class ImportRejected(InvalidInput):

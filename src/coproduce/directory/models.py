@@ -5,10 +5,32 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 from coproduce.people.models import Area, Organisation, Person
+
+# The longest text each free-text field keeps: the form, the API schema and the model share
+# these, and a CHECK constraint backs each one up (a TextField has no length in the database).
+LONG_TEXT = 5000
+MEDIUM_TEXT = 2000
+
+
+def bounded_text(verbose_name: str | None = None, *, limit: int = LONG_TEXT) -> models.TextField:
+    """A blank-able TextField that full_clean and the forms hold to ``limit`` characters."""
+    return models.TextField(
+        verbose_name, blank=True, max_length=limit, validators=[MaxLengthValidator(limit)]
+    )
+
+
+def text_length_check(field: str, limit: int, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=LessThanOrEqual(Length(field), limit),
+        name=name,
+    )
 
 
 class AssetCategory(models.TextChoices):
@@ -122,7 +144,7 @@ class Asset(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="assets")
     category = models.CharField(max_length=20, choices=AssetCategory.choices)
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = bounded_text()
     status = models.CharField(max_length=20, choices=AssetStatus.choices, default="active")
     is_public = models.BooleanField(
         default=True, help_text="Shown to visitors when the organisation is public too."
@@ -133,9 +155,17 @@ class Asset(models.Model):
     contact_name = models.CharField(max_length=120, blank=True)
     address = models.CharField(max_length=200, blank=True)
     town = models.CharField(max_length=100, blank=True)
-    postcode = models.CharField(max_length=10, blank=True)
+    # As an imported address gave it (ISO 3166 alpha-2 in the standard); assets entered here
+    # are in the UK.
+    country = models.CharField(max_length=60, default="GB")
+    # A UK postcode normalised; an imported record may carry another country's postal code.
+    postcode = models.CharField(max_length=20, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    needs_location = models.BooleanField(
+        default=False,
+        help_text="Imported with an address we could not place on the map; give it a point.",
+    )
     area = models.ForeignKey(
         Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="assets"
     )
@@ -143,8 +173,8 @@ class Asset(models.Model):
     cost_description = models.CharField(max_length=200, blank=True)
     minimum_age = models.PositiveSmallIntegerField(null=True, blank=True)
     maximum_age = models.PositiveSmallIntegerField(null=True, blank=True)
-    eligibility = models.TextField("who may use it", blank=True)
-    accessibility = models.TextField("accessibility details", blank=True)
+    eligibility = bounded_text("who may use it", limit=MEDIUM_TEXT)
+    accessibility = bounded_text("accessibility details", limit=MEDIUM_TEXT)
     step_free = models.BooleanField(default=False)
     accessible_toilet = models.BooleanField(default=False)
     hearing_loop = models.BooleanField(default=False)
@@ -173,6 +203,9 @@ class Asset(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="asset_has_name"),
+            text_length_check("description", LONG_TEXT, "asset_description_length"),
+            text_length_check("eligibility", MEDIUM_TEXT, "asset_eligibility_length"),
+            text_length_check("accessibility", MEDIUM_TEXT, "asset_accessibility_length"),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
                 name="asset_latitude_range",
@@ -282,7 +315,7 @@ class Resource(models.Model):
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="resources")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=12, choices=ResourceKind.choices)
-    description = models.TextField(blank=True)
+    description = bounded_text()
     capacity = models.PositiveIntegerField(null=True, blank=True)
     available_days = models.CharField(
         max_length=30, default="MO,TU,WE,TH,FR,SA,SU", help_text="Days it may be booked."
@@ -303,6 +336,7 @@ class Resource(models.Model):
                 condition=Q(available_until__gt=models.F("available_from")),
                 name="resource_available_window_ordered",
             ),
+            text_length_check("description", LONG_TEXT, "resource_description_length"),
         ]
 
     def __str__(self) -> str:
@@ -318,6 +352,8 @@ class BookingStatus(models.TextChoices):
 
 # A request holds its slot until the owner decides, so two people are never both told yes.
 HOLDING_STATUSES = (BookingStatus.REQUESTED, BookingStatus.APPROVED)
+# How far ahead a booking may be asked for, in days (two years).
+BOOKING_HORIZON_DAYS = 730
 
 
 class Booking(models.Model):
@@ -334,7 +370,7 @@ class Booking(models.Model):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = bounded_text(limit=MEDIUM_TEXT)
     credit_minutes = models.PositiveIntegerField(default=0)
     # The time bank whose credits pay, and the ledger transfer that paid: a plain id rather
     # than a foreign key, so the directory's tables do not depend on the time bank's.
@@ -358,6 +394,7 @@ class Booking(models.Model):
                 condition=Q(credit_minutes=0) | Q(bank__isnull=False),
                 name="booking_paid_names_its_bank",
             ),
+            text_length_check("decline_reason", MEDIUM_TEXT, "booking_decline_reason_length"),
         ]
         # PostgreSQL also gets booking_no_overlap, an exclusion constraint (migration 0002).
 
@@ -366,11 +403,17 @@ class Booking(models.Model):
 
 
 class PendingImport(models.Model):
-    """Parsed rows of an uploaded sheet, held for preview; no asset exists until confirmed."""
+    """Parsed rows of an uploaded sheet (or the services of an Open Referral UK file), held for
+    preview; no asset exists until confirmed."""
+
+    class Format(models.TextChoices):
+        SHEET = "sheet", "CSV or Excel sheet"
+        OPENREFERRAL = "openreferral", "Open Referral UK JSON"
 
     session = models.ForeignKey(MappingSession, on_delete=models.CASCADE, related_name="imports")
     uploaded_by = models.ForeignKey(Person, null=True, on_delete=models.SET_NULL, related_name="+")
     filename = models.CharField(max_length=200)
+    format = models.CharField(max_length=12, choices=Format.choices, default=Format.SHEET)
     rows = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -7,26 +7,30 @@ same asset always exports the same document and a round trip keeps every id.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from django.conf.locale import LANG_INFO
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from jsonschema import Draft202012Validator, ValidationError
 
 from coproduce.errors import InvalidInput
 from coproduce.people.permissions import Viewer
+from coproduce.people.services import normalise_postcode
 
-from .importing import RowError
+from .importing import RowError, RowWarning
 from .models import (
     Asset,
     AssetCategory,
-    AssetStatus,
     OrganisationIdentity,
     Schedule,
     TaxonomyTerm,
@@ -156,7 +160,7 @@ def location_json(asset: Asset) -> dict[str, Any]:
                 "city": asset.town,
                 "state_province": "",
                 "postal_code": asset.postcode,
-                "country": "GB",
+                "country": asset.country,
                 "address_type": "physical",
             }
         ],
@@ -338,7 +342,8 @@ def stream_array(
 
 @dataclass
 class ImportedService:
-    """One service of a feed, checked and mapped onto the asset model."""
+    """One service of a feed, checked against the standard and mapped onto the asset model.
+    ``warnings`` say what the import could not keep as given (field path, message)."""
 
     id: uuid.UUID
     organisation_uuid: uuid.UUID
@@ -351,6 +356,16 @@ class ImportedService:
     area_name: str = ""
     updated_at: datetime | None = None
     checked_on: date | None = None
+    # The feed stated a place (an address or postal code) but gave no coordinates.
+    wants_location: bool = False
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    row: int = 0
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append((path, message))
+
+    def row_warnings(self) -> list[RowWarning]:
+        return [RowWarning(self.row, where, message, path=True) for where, message in self.warnings]
 
 
 def services_in(document: Any) -> list[Any]:
@@ -367,188 +382,381 @@ def services_in(document: Any) -> list[Any]:
     )
 
 
-class _RowProblem(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+SCHEMA_PATH = Path(__file__).with_name("data") / "openreferral-uk-3.0" / "service.json"
+MAX_PROBLEMS_PER_SERVICE = 10
 
 
-def _uuid(value: Any, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError) as error:
-        raise _RowProblem(field, f"“{value}” is not a UUID.") from error
+@functools.cache
+def _service_validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def _text(item: dict[str, Any], key: str) -> str:
-    value = item.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _RowProblem(key, "must be text.")
+def json_path(parts: Iterable[str | int]) -> str:
+    """A path into a service as the standard's documents write it: ``schedules[0].opens_at``."""
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+_TYPE_WORDS = {
+    "string": "text",
+    "number": "a number",
+    "integer": "a whole number",
+    "array": "a list",
+    "object": "an object",
+    "boolean": "true or false",
+}
+_FORMAT_WORDS = {
+    "uuid": "a UUID",
+    "email": "an email address",
+    "uri": "a URI",
+    "date-time": "a date and time like 2025-01-31T09:00:00Z",
+    "date": "a date like 2025-01-31",
+}
+
+
+def _schema_message(error: ValidationError) -> tuple[str, str]:
+    path = json_path(error.absolute_path) or "(the service)"
+    shown = error.instance if isinstance(error.instance, str) else json.dumps(error.instance)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return json_path([*error.absolute_path, missing]), "is required."
+    if error.validator == "enum":
+        allowed = ", ".join(str(v) for v in error.validator_value)  # type: ignore[union-attr]
+        return path, f"“{shown}” is not one of {allowed}."
+    if error.validator == "format":
+        wanted = _FORMAT_WORDS.get(str(error.validator_value), f"a valid {error.validator_value}")
+        return path, f"“{shown}” is not {wanted}."
+    if error.validator == "type":
+        kinds = (
+            error.validator_value
+            if isinstance(error.validator_value, list)
+            else [error.validator_value]
+        )
+        words = [_TYPE_WORDS.get(str(kind), str(kind)) for kind in kinds]
+        return path, "must be " + " or ".join(words) + "."
+    return path, error.message
+
+
+def schema_problems(item: Any) -> list[tuple[str, str]]:
+    """What the Open Referral UK 3.0 service schema refuses in ``item``: (path, message)."""
+    errors = sorted(
+        _service_validator().iter_errors(item), key=lambda e: [str(p) for p in e.absolute_path]
+    )
+    return [_schema_message(error) for error in errors[:MAX_PROBLEMS_PER_SERVICE]]
+
+
+def _limit(service: ImportedService, key: str, value: str, path: str) -> str:
+    """Text longer than the asset keeps is cut to fit, and the report says so."""
+    value = value.strip()
+    limit = getattr(Asset._meta.get_field(key), "max_length", None)
+    if limit is not None and len(value) > limit:
+        service.warn(path, f"was {len(value)} characters; the first {limit} were kept.")
+        return value[:limit].rstrip()
     return value
 
 
-def _age(item: dict[str, Any], key: str) -> int | None:
+def _age(service: ImportedService, item: dict[str, Any], key: str) -> int | None:
     value = item.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise _RowProblem(key, "must be a number of years.")
+    if not 0 <= value <= 130:
+        service.warn(key, f"{value} is not an age between 0 and 130, so it was left out.")
+        return None
+    if value != int(value):
+        service.warn(key, f"{value} was rounded down to {int(value)} years.")
     return int(value)
 
 
-def _parse_one(item: Any) -> ImportedService:
-    if not isinstance(item, dict):
-        raise _RowProblem("service", "is not an object.")
-    for key in ("id", "name", "status"):
-        if key not in item:
-            raise _RowProblem(key, "is required.")
-    sid = _uuid(item["id"], "id")
-    if item["status"] not in AssetStatus.values:
-        allowed = ", ".join(AssetStatus.values)
-        raise _RowProblem("status", f"“{item['status']}” is not one of {allowed}.")
-    organization = item.get("organization") or {}
-    if not isinstance(organization, dict) or "id" not in organization:
-        raise _RowProblem("organization", "is required, with an id and a name.")
-    org_id = _uuid(organization["id"], "organization.id")
-    if not organization.get("name"):
-        raise _RowProblem("organization.name", "is required.")
+def _date(service: ImportedService, value: Any, path: str) -> date | None:
+    if not value:
+        return None
+    try:
+        parsed = parse_date(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        service.warn(path, f"“{value}” is not a date like 2025-01-31, so it was left out.")
+    return parsed
+
+
+def _organisation(item: dict[str, Any]) -> tuple[uuid.UUID, str, str, str, list[str]]:
+    organization = item.get("organization")
+    notes: list[str] = []
+    if organization:
+        org_uuid = uuid.UUID(organization["id"])
+        name = str(organization["name"]).strip()
+        if not name:
+            name = f"Organisation {org_uuid}"
+            notes.append(f"organization.name is empty, so it is called “{name}”.")
+        return (
+            org_uuid,
+            name[:200],
+            str(organization.get("description") or ""),
+            str(organization.get("website") or "")[:200],
+            notes,
+        )
+    if item.get("organization_id"):
+        org_uuid = uuid.UUID(item["organization_id"])
+    else:
+        org_uuid = UNKNOWN_ORGANISATION_ID
+    name = f"Organisation {org_uuid}" if item.get("organization_id") else UNKNOWN_ORGANISATION
+    notes.append(f"has no organization record, so the service was put in “{name}”.")
+    return org_uuid, name, "", "", notes
+
+
+UNKNOWN_ORGANISATION_ID = uuid.uuid5(NAMESPACE, "organisation:unknown")
+UNKNOWN_ORGANISATION = "Services without an organisation (Open Referral UK import)"
+FEATURES = {"step_free", "accessible_toilet", "hearing_loop", "quiet_space"}
+
+
+def _map_location(service: ImportedService, item: dict[str, Any]) -> None:
+    fields = service.fields
+    locations = item.get("service_at_locations") or []
+    for index in range(1, len(locations)):
+        service.warn(
+            f"service_at_locations[{index}]",
+            "an asset has one location here; only the first was kept.",
+        )
+    if not locations or not locations[0].get("location"):
+        return
+    base = "service_at_locations[0].location"
+    location = locations[0]["location"]
+    latitude, longitude = location.get("latitude"), location.get("longitude")
+    if latitude is not None or longitude is not None:
+        if latitude is None or longitude is None:
+            service.warn(base, "has only one of latitude and longitude, so neither was kept.")
+        elif not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            service.warn(
+                base, f"{latitude}, {longitude} is not a point on Earth, so it was left out."
+            )
+        else:
+            fields["latitude"], fields["longitude"] = float(latitude), float(longitude)
+    addresses = location.get("addresses") or []
+    if addresses:
+        address = addresses[0]
+        path = f"{base}.addresses[0]"
+        fields["address"] = _limit(service, "address", address["address_1"], f"{path}.address_1")
+        fields["town"] = _limit(service, "town", address["city"], f"{path}.city")
+        fields["country"] = _limit(service, "country", address["country"], f"{path}.country")
+        raw = " ".join(str(address["postal_code"]).split())
+        try:
+            fields["postcode"] = normalise_postcode(raw)
+        except InvalidInput:
+            fields["postcode"] = _limit(service, "postcode", raw, f"{path}.postal_code")
+            service.warn(
+                f"{path}.postal_code",
+                f"“{raw}” is not a UK postcode, so it was kept as written.",
+            )
+        for extra in range(1, len(addresses)):
+            service.warn(f"{base}.addresses[{extra}]", "only the first address was kept.")
+    service.wants_location = bool(fields.get("address") or fields.get("postcode"))
+    for access in location.get("accessibility") or []:
+        fields["accessibility"] = _limit(
+            service, "accessibility", str(access.get("description") or ""), f"{base}.accessibility"
+        )
+        details = str(access.get("details") or "")
+        fields["features"] = [f for f in details.split(",") if f in FEATURES]
+
+
+def _map_schedules(service: ImportedService, item: dict[str, Any]) -> None:
+    seen: set[uuid.UUID] = set()
+    for index, schedule in enumerate(item.get("schedules") or []):
+        prefix = f"schedules[{index}]"
+        sched_id = uuid.UUID(schedule["id"])
+        if sched_id in seen:
+            service.warn(f"{prefix}.id", f"{sched_id} appears twice, so this one was left out.")
+            continue
+        try:
+            interval = schedule.get("interval") or 1
+            if interval != int(interval) or interval < 1:
+                raise InvalidInput(f"{prefix}.interval", "must be a whole number from 1.")
+            spec = ScheduleSpec(
+                freq=str(schedule.get("freq") or "WEEKLY"),
+                interval=int(interval),
+                byday=str(schedule.get("byday") or ""),
+                opens_at=parse_time(
+                    str(schedule.get("opens_at") or ""), field=f"{prefix}.opens_at"
+                ),
+                closes_at=parse_time(
+                    str(schedule.get("closes_at") or ""), field=f"{prefix}.closes_at"
+                ),
+                valid_from=_date(service, schedule.get("valid_from"), f"{prefix}.valid_from"),
+                valid_to=_date(service, schedule.get("valid_to"), f"{prefix}.valid_to"),
+                description=str(schedule.get("description") or "")[:200],
+            )
+            spec = check_schedule(spec, field_prefix=f"{prefix}.")
+        except InvalidInput as error:
+            service.warn(error.field or prefix, f"{error.message} This opening time was left out.")
+            continue
+        seen.add(sched_id)
+        service.schedules.append((sched_id, spec))
+
+
+def _map_attributes(service: ImportedService, item: dict[str, Any]) -> None:
+    for index, attribute in enumerate(item.get("attributes") or []):
+        path = f"attributes[{index}]"
+        term = attribute.get("taxonomy_term") or {}
+        term_id = str(attribute.get("taxonomy_term_id") or term.get("id") or "")
+        if term_id in CATEGORY_BY_TERM:
+            service.fields["category"] = CATEGORY_BY_TERM[term_id]
+            continue
+        name = str(term.get("name") or "").strip()
+        if not term_id or not name:
+            service.warn(
+                f"{path}.taxonomy_term",
+                "has no term name we can show, so this attribute was left out.",
+            )
+            continue
+        service.terms.append(
+            {
+                **term,
+                "id": term_id,
+                "name": name[:200],
+                "code": str(term.get("code") or "")[:80],
+                "taxonomy": str(term.get("taxonomy") or "")[:200],
+            }
+        )
+
+
+def _parse_one(item: dict[str, Any]) -> ImportedService:
+    """Map a service the schema accepts; what the asset cannot hold becomes a warning."""
+    org_uuid, org_name, org_description, org_website, notes = _organisation(item)
+    service = ImportedService(
+        id=uuid.UUID(item["id"]),
+        organisation_uuid=org_uuid,
+        organisation_name=org_name,
+        organisation_description=org_description,
+        organisation_website=org_website,
+        fields={},
+    )
+    for note in notes:
+        service.warn("organization", note)
+    name = _limit(service, "name", item["name"], "name")
+    if not name:
+        name = f"Service {service.id}"
+        service.warn("name", f"is empty, so the service is called “{name}”.")
     fields: dict[str, Any] = {
-        "name": _text(item, "name"),
-        "description": _text(item, "description"),
+        "name": name,
+        "description": _limit(service, "description", item.get("description") or "", "description"),
         "status": item["status"],
-        "url": _text(item, "url"),
-        "email": _text(item, "email"),
-        "minimum_age": _age(item, "minimum_age"),
-        "maximum_age": _age(item, "maximum_age"),
-        "eligibility": _text(item, "eligibility_description"),
+        "url": _limit(service, "url", item.get("url") or "", "url"),
+        "email": _limit(service, "email", item.get("email") or "", "email"),
+        "minimum_age": _age(service, item, "minimum_age"),
+        "maximum_age": _age(service, item, "maximum_age"),
+        "eligibility": _limit(
+            service,
+            "eligibility",
+            item.get("eligibility_description") or "",
+            "eligibility_description",
+        ),
         "category": AssetCategory.INSTITUTION,
         "cost_pence": 0,
         "cost_description": "",
         "languages": [],
         "features": [],
     }
-    fees = _text(item, "fees")
+    service.fields = fields
+    if (
+        fields["minimum_age"] is not None
+        and fields["maximum_age"] is not None
+        and fields["minimum_age"] > fields["maximum_age"]
+    ):
+        service.warn("maximum_age", "is below minimum_age, so both were left out.")
+        fields["minimum_age"] = fields["maximum_age"] = None
+    fees = (item.get("fees") or "").strip()
     costs = item.get("cost_options") or []
     if costs:
-        first = costs[0]
-        amount = first.get("amount", 0) or 0
-        if isinstance(amount, bool) or not isinstance(amount, int | float) or amount < 0:
-            raise _RowProblem("cost_options.amount", "must be an amount of pounds.")
-        fields["cost_pence"] = round(amount * 100)
-        option = str(first.get("option") or "")
-        fields["cost_description"] = "" if option in {"Free", "Charge"} else option
+        amount = costs[0].get("amount") or 0
+        if amount < 0 or amount > 1_000_000:
+            service.warn("cost_options[0].amount", f"{amount} is not a price we can keep.")
+        else:
+            fields["cost_pence"] = round(amount * 100)
+        option = str(costs[0].get("option") or "")
+        if option not in {"Free", "Charge"}:
+            fields["cost_description"] = _limit(
+                service, "cost_description", option, "cost_options[0].option"
+            )
     elif fees and fees != "Free":
-        fields["cost_description"] = fees
-    for language in item.get("languages") or []:
-        code = str(language.get("code") or "").lower()
-        if code:
+        fields["cost_description"] = _limit(service, "cost_description", fees, "fees")
+    for index, language in enumerate(item.get("languages") or []):
+        code = str(language.get("code") or "").strip().lower()
+        if not code:
+            continue
+        if code not in LANG_INFO:
+            service.warn(
+                f"languages[{index}].code", f"“{code}” is not a language code we know; left out."
+            )
+        elif code not in fields["languages"]:
             fields["languages"].append(code)
     contacts = item.get("contacts") or []
     if contacts:
-        fields["contact_name"] = str(contacts[0].get("name") or "")
+        fields["contact_name"] = _limit(
+            service, "contact_name", str(contacts[0].get("name") or ""), "contacts[0].name"
+        )
         phones = contacts[0].get("phones") or []
         if phones:
-            fields["phone"] = str(phones[0].get("number") or "")
-    locations = item.get("service_at_locations") or []
-    if locations:
-        location = locations[0].get("location") or {}
-        if location.get("latitude") is not None or location.get("longitude") is not None:
-            try:
-                fields["latitude"] = float(location["latitude"])
-                fields["longitude"] = float(location["longitude"])
-            except (KeyError, TypeError, ValueError) as error:
-                raise _RowProblem("location", "needs both latitude and longitude.") from error
-        addresses = location.get("addresses") or []
-        if addresses:
-            fields["address"] = str(addresses[0].get("address_1") or "")
-            fields["town"] = str(addresses[0].get("city") or "")
-            fields["postcode"] = str(addresses[0].get("postal_code") or "")
-        for access in location.get("accessibility") or []:
-            fields["accessibility"] = str(access.get("description") or "")
-            details = str(access.get("details") or "")
-            fields["features"] = [
-                f
-                for f in details.split(",")
-                if f in {"step_free", "accessible_toilet", "hearing_loop", "quiet_space"}
-            ]
-    service = ImportedService(
-        id=sid,
-        organisation_uuid=org_id,
-        organisation_name=str(organization["name"]),
-        organisation_description=str(organization.get("description") or ""),
-        organisation_website=str(organization.get("website") or ""),
-        fields=fields,
-    )
-    for index, schedule in enumerate(item.get("schedules") or []):
-        prefix = f"schedules[{index}]."
-        try:
-            spec = ScheduleSpec(
-                freq=str(schedule.get("freq") or "WEEKLY"),
-                interval=int(schedule.get("interval") or 1),
-                byday=str(schedule.get("byday") or ""),
-                opens_at=parse_time(str(schedule.get("opens_at") or ""), field=f"{prefix}opens_at"),
-                closes_at=parse_time(
-                    str(schedule.get("closes_at") or ""), field=f"{prefix}closes_at"
-                ),
-                valid_from=parse_date(schedule["valid_from"])
-                if schedule.get("valid_from")
-                else None,
-                valid_to=parse_date(schedule["valid_to"]) if schedule.get("valid_to") else None,
-                description=str(schedule.get("description") or ""),
+            fields["phone"] = _limit(
+                service, "phone", str(phones[0].get("number") or ""), "contacts[0].phones[0].number"
             )
-            spec = check_schedule(spec, field_prefix=prefix)
-        except (ValueError, TypeError) as error:
-            raise _RowProblem(prefix.rstrip("."), str(error)) from error
-        except InvalidInput as error:
-            raise _RowProblem(error.field or prefix.rstrip("."), error.message) from error
-        sched_id = _uuid(schedule.get("id"), f"{prefix}id")
-        service.schedules.append((sched_id, spec))
-    for attribute in item.get("attributes") or []:
-        term = attribute.get("taxonomy_term") or {}
-        term_id = str(attribute.get("taxonomy_term_id") or term.get("id") or "")
-        if term_id in CATEGORY_BY_TERM:
-            fields["category"] = CATEGORY_BY_TERM[term_id]
-            continue
-        if not term.get("name"):
-            raise _RowProblem("attributes.taxonomy_term", "needs an id and a name.")
-        _uuid(term_id, "attributes.taxonomy_term_id")
-        service.terms.append({**term, "id": term_id})
+    _map_location(service, item)
+    _map_schedules(service, item)
+    _map_attributes(service, item)
     areas = item.get("service_areas") or []
     if areas:
-        service.area_name = str(areas[0].get("name") or "")
+        service.area_name = str(areas[0].get("name") or "").strip()[:100]
     if item.get("last_modified"):
-        modified = parse_datetime(str(item["last_modified"]))
+        modified = None
+        with contextlib.suppress(ValueError):  # well-formed but impossible, like 2025-02-30
+            modified = parse_datetime(str(item["last_modified"]))
         if modified is None:
-            raise _RowProblem("last_modified", "is not a date and time.")
+            service.warn("last_modified", "is not a date and time we can read; now was used.")
+        elif timezone.is_naive(modified):
+            modified = timezone.make_aware(modified, UTC)
         service.updated_at = modified
     if item.get("assured_date"):
-        checked = parse_date(str(item["assured_date"]))
-        if checked is None:
-            raise _RowProblem("assured_date", "is not a date (YYYY-MM-DD).")
-        service.checked_on = checked
+        service.checked_on = _date(service, item["assured_date"], "assured_date")
     return service
 
 
-def parse_services(items: list[Any]) -> tuple[list[ImportedService], list[RowError]]:
-    """Check every service of a feed; the errors name the service's position and field."""
-    parsed: list[ImportedService] = []
-    errors: list[RowError] = []
+@dataclass
+class FeedCheck:
+    """A feed checked: the services to import, what the standard refuses (nothing is
+    imported while there is any), and services left out because their id came earlier."""
+
+    services: list[ImportedService]
+    errors: list[RowError]
+    skipped: list[RowWarning]
+
+
+def parse_services(items: list[Any]) -> FeedCheck:
+    """Check every service of a feed; problems name the service's position and the path."""
+    check = FeedCheck([], [], [])
     seen: set[uuid.UUID] = set()
     for index, item in enumerate(items, start=1):
-        try:
-            service = _parse_one(item)
-        except _RowProblem as problem:
-            errors.append(RowError(index, problem.field, problem.message))
+        problems = schema_problems(item)
+        if problems:
+            check.errors.extend(
+                RowError(index, where, message, path=True) for where, message in problems
+            )
             continue
+        service = _parse_one(item)
+        service.row = index
         if service.id in seen:
-            errors.append(RowError(index, "id", f"{service.id} appears twice in the feed."))
+            check.skipped.append(
+                RowWarning(
+                    index,
+                    "id",
+                    f"{service.id} appears earlier in the feed, so this one was left out.",
+                    path=True,
+                )
+            )
             continue
         seen.add(service.id)
-        parsed.append(service)
-    return parsed, errors
+        check.services.append(service)
+    return check
 
 
 # --- export and reading sources -----------------------------------------------------------------

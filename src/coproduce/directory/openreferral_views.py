@@ -124,6 +124,7 @@ def _filters(request: HttpRequest, *, located: bool = False) -> selectors.AssetF
         longitude = request.GET.get("long") or request.GET.get("lon")
         try:
             near = selectors.near_point(
+                viewer=_viewer(request),
                 postcode=postcode,
                 latitude=float(latitude) if latitude else None,
                 longitude=float(longitude) if longitude else None,
@@ -261,12 +262,14 @@ def _term_json(term: TaxonomyTerm) -> dict[str, Any]:
 
 @_errors
 def taxonomy_list(request: HttpRequest) -> JsonResponse:
-    return _paged_queryset(request, selectors.taxonomy_list(), _taxonomy_json)
+    return _paged_queryset(
+        request, selectors.taxonomy_list(viewer=_viewer(request)), _taxonomy_json
+    )
 
 
 @_errors
 def taxonomy_detail(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
-    taxonomy = selectors.taxonomy_list().filter(pk=pk).first()
+    taxonomy = selectors.taxonomy_list(viewer=_viewer(request)).filter(pk=pk).first()
     if taxonomy is None:
         raise NotFound()
     return _json(_taxonomy_json(taxonomy))
@@ -274,13 +277,15 @@ def taxonomy_detail(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
 
 @_errors
 def taxonomy_term_list(request: HttpRequest) -> JsonResponse:
-    terms = selectors.taxonomy_term_list(taxonomy_id=_uuid_param(request, "taxonomy_id"))
+    terms = selectors.taxonomy_term_list(
+        viewer=_viewer(request), taxonomy_id=_uuid_param(request, "taxonomy_id")
+    )
     return _paged_queryset(request, terms, _term_json)
 
 
 @_errors
 def taxonomy_term_detail(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
-    term = selectors.taxonomy_term_list().filter(pk=pk).first()
+    term = selectors.taxonomy_term_list(viewer=_viewer(request)).filter(pk=pk).first()
     if term is None:
         raise NotFound()
     return _json(_term_json(term))

@@ -63,7 +63,8 @@ def is_stale(asset: Asset, *, now: datetime | None = None) -> bool:
     return asset.last_checked_at < now - timedelta(days=stale_after_days())
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    # Unscoped: plain geometry on points its callers have already selected.
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     dphi = phi2 - phi1
     dlambda = math.radians(lon2 - lon1)
@@ -74,8 +75,9 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 # --- where things are -------------------------------------------------------------------------
 
 
-def postcode_location(postcode: str) -> tuple[float, float] | None:
+def _postcode_location(postcode: str) -> tuple[float, float] | None:
     """The postcode's centroid, else its district's (the mean of the postcodes we know there)."""
+    # Unscoped: postcode centroids are public geography; services geocode with it too.
     if not postcode:
         return None
     exact = (
@@ -95,9 +97,14 @@ def postcode_location(postcode: str) -> tuple[float, float] | None:
 
 
 def near_point(
-    *, postcode: str = "", latitude: float | None = None, longitude: float | None = None
+    *,
+    viewer: Viewer,
+    postcode: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
 ) -> tuple[float, float]:
-    """A point to search around: explicit coordinates win, else the postcode's centroid."""
+    """A point to search around: explicit coordinates win, else the postcode's centroid.
+    Any viewer, signed in or not: postcodes are public geography."""
     if latitude is not None or longitude is not None:
         if latitude is None or longitude is None:
             raise InvalidInput("latitude", "Give both latitude and longitude.")
@@ -107,7 +114,7 @@ def near_point(
     clean = normalise_postcode(postcode)
     if not clean:
         raise InvalidInput("postcode", "Enter a postcode, or a latitude and longitude.")
-    point = postcode_location(clean)
+    point = _postcode_location(clean)
     if point is None:
         raise InvalidInput(
             "postcode",
@@ -316,7 +323,7 @@ def asset_find(
     for pk, a_lat, a_lon, name in candidates:
         if a_lat is None or a_lon is None:
             continue
-        distance = haversine_km(lat, lon, a_lat, a_lon)
+        distance = _haversine_km(lat, lon, a_lat, a_lon)
         if distance <= filters.within_km:
             ranked.append((distance, name, pk))
     ranked.sort()
@@ -396,11 +403,15 @@ def stale_assets(*, viewer: Viewer) -> QuerySet[Asset]:
     )
 
 
-def taxonomy_list() -> QuerySet[Taxonomy]:
+def taxonomy_list(*, viewer: Viewer) -> QuerySet[Taxonomy]:
+    """Any viewer, signed in or not: the taxonomies are published with the directory."""
     return Taxonomy.objects.order_by("name", "id")
 
 
-def taxonomy_term_list(*, taxonomy_id: uuid.UUID | None = None) -> QuerySet[TaxonomyTerm]:
+def taxonomy_term_list(
+    *, viewer: Viewer, taxonomy_id: uuid.UUID | None = None
+) -> QuerySet[TaxonomyTerm]:
+    """Any viewer, signed in or not: the terms are published with the directory."""
     queryset = TaxonomyTerm.objects.select_related("taxonomy").order_by("name", "id")
     if taxonomy_id is not None:
         queryset = queryset.filter(taxonomy_id=taxonomy_id)
@@ -490,11 +501,16 @@ def resource_list(*, viewer: Viewer) -> QuerySet[Resource]:
     )
 
 
-def resource_bookings(*, resource: Resource, since: datetime | None = None) -> QuerySet[Booking]:
-    """The slots taken, without who took them (for anyone who may see the resource)."""
+def resource_bookings(
+    *, viewer: Viewer, resource: Resource, since: datetime | None = None
+) -> QuerySet[Booking]:
+    """The slots taken, without who took them, for a viewer who may see the resource."""
     since = since or timezone.now()
     return Booking.objects.filter(
-        resource=resource, status__in=HOLDING_STATUSES, ends_at__gt=since
+        resource=resource,
+        resource__asset__in=visible_assets(viewer),
+        status__in=HOLDING_STATUSES,
+        ends_at__gt=since,
     ).order_by("starts_at")
 
 
@@ -593,7 +609,7 @@ def _similar(a: str, b: str) -> float:
     return SequenceMatcher(None, a.casefold().strip(), b.casefold().strip()).ratio()
 
 
-def similar_assets(
+def _similar_assets(
     *,
     organisation_ids: list[int],
     name: str,
@@ -604,6 +620,7 @@ def similar_assets(
     threshold: float = 0.8,
 ) -> list[Asset]:
     """Assets with a similar name close by (or at the same postcode when no point is known)."""
+    # Unscoped: an import's service passes the one organisation it has already authorised.
     queryset = Asset.objects.filter(organisation__in=organisation_ids)
     if latitude is not None and longitude is not None:
         dlat = within_km / 111.045
@@ -655,7 +672,7 @@ def duplicate_suggestions(*, viewer: Viewer, within_km: float = 0.3) -> list[Dup
         distance = None
         if first.latitude is not None and second.latitude is not None:
             assert first.longitude is not None and second.longitude is not None
-            distance = haversine_km(
+            distance = _haversine_km(
                 first.latitude, first.longitude, second.latitude, second.longitude
             )
             if distance > within_km:

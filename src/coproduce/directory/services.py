@@ -3,9 +3,10 @@ permission, validates, writes and records what happened."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf.locale import LANG_INFO
@@ -18,10 +19,12 @@ from coproduce.people.models import Area, Organisation
 from coproduce.people.permissions import Viewer
 from coproduce.people.services import _validated, history_record, normalise_postcode
 
-from . import selectors
-from .importing import ImportRejected, RowError, read_sheet
+from . import notices, selectors
+from .importing import ImportRejected, RowError, RowWarning, read_sheet
 from .models import (
+    BOOKING_HORIZON_DAYS,
     HOLDING_STATUSES,
+    MEDIUM_TEXT,
     AccessibilityFeature,
     Asset,
     AssetCategory,
@@ -56,6 +59,7 @@ class AssetData:
     contact_name: str = ""
     address: str = ""
     town: str = ""
+    country: str = "GB"
     postcode: str = ""
     latitude: float | None = None
     longitude: float | None = None
@@ -96,7 +100,11 @@ def _clean_languages(codes: list[str]) -> str:
     return ",".join(cleaned)
 
 
-def _apply(asset: Asset, data: AssetData, *, geocode: bool = True) -> None:
+def _apply(
+    asset: Asset, data: AssetData, *, geocode: bool = True, any_postcode: bool = False
+) -> None:
+    """``any_postcode``: an import keeps a postal code that is not a UK postcode as written
+    (the standard allows any); a form or the API still needs a UK one."""
     name = data.name.strip()
     if not name:
         raise InvalidInput("name", "Enter the asset's name.")
@@ -137,13 +145,21 @@ def _apply(asset: Asset, data: AssetData, *, geocode: bool = True) -> None:
     asset.contact_name = data.contact_name.strip()
     asset.address = data.address.strip()
     asset.town = data.town.strip()
-    asset.postcode = normalise_postcode(data.postcode)
+    asset.country = data.country.strip() or "GB"
+    try:
+        asset.postcode = normalise_postcode(data.postcode)
+    except InvalidInput:
+        if not any_postcode:
+            raise
+        asset.postcode = " ".join(data.postcode.split())
     asset.latitude = data.latitude
     asset.longitude = data.longitude
     if geocode and asset.latitude is None and asset.postcode:
-        point = selectors.postcode_location(asset.postcode)
+        point = selectors._postcode_location(asset.postcode)
         if point is not None:
             asset.latitude, asset.longitude = point
+    if asset.latitude is not None:
+        asset.needs_location = False
     asset.area_id = data.area_id
     asset.cost_pence = data.cost_pence
     asset.cost_description = data.cost_description.strip()
@@ -469,6 +485,15 @@ def resource_create(
     return resource
 
 
+def booking_latest_date() -> date:
+    """The last day a booking may be asked for today (bookings open two years ahead)."""
+    return timezone.localdate() + timedelta(days=BOOKING_HORIZON_DAYS)
+
+
+def booking_too_far_message(latest: date) -> str:
+    return f"Bookings open two years ahead: choose a date up to {latest:%-d %B %Y}."
+
+
 def _check_slot(resource: Resource, starts_at: datetime, ends_at: datetime) -> None:
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise InvalidInput("starts_at", "Give the time with its time zone.")
@@ -476,6 +501,11 @@ def _check_slot(resource: Resource, starts_at: datetime, ends_at: datetime) -> N
         raise InvalidInput("ends_at", "The booking must end after it starts.")
     if starts_at < timezone.now():
         raise InvalidInput("starts_at", "Choose a time in the future.")
+    # Before any conversion to local time: a date near year 9999 would overflow it.
+    latest = booking_latest_date()
+    for name, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if moment.date() > latest or timezone.localtime(moment).date() > latest:
+            raise InvalidInput(name, booking_too_far_message(latest))
     start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
     if start.date() != end.date():
         raise InvalidInput("ends_at", "Book one day at a time.")
@@ -509,6 +539,8 @@ def booking_request(
         raise Conflict(f"{resource.name} is not taking bookings.")
     if not purpose.strip():
         raise InvalidInput("purpose", "Say what the booking is for.")
+    if len(purpose.strip()) > 200:
+        raise InvalidInput("purpose", "Say what the booking is for in at most 200 characters.")
     _check_slot(resource, starts_at, ends_at)
     paying_bank = _paying_bank(viewer, resource, bank) if resource.credit_minutes else None
     Resource.objects.select_for_update().filter(pk=resource.pk).first()
@@ -528,7 +560,7 @@ def booking_request(
         requested_by=viewer.person,
         starts_at=starts_at,
         ends_at=ends_at,
-        purpose=purpose.strip()[:200],
+        purpose=purpose.strip(),
         credit_minutes=resource.credit_minutes,
         bank=paying_bank,
     )
@@ -543,6 +575,7 @@ def booking_request(
         action="booking.requested",
         subject=booking,
     )
+    notices.booking_requested_notify(booking=booking)
     return booking
 
 
@@ -557,6 +590,8 @@ def booking_decide(*, viewer: Viewer, booking: Booking, approve: bool, reason: s
         raise Conflict(f"This booking has already been {locked.get_status_display().lower()}.")
     if not approve and not reason.strip():
         raise InvalidInput("reason", "Say why you are declining, so they can try another time.")
+    if len(reason.strip()) > MEDIUM_TEXT:
+        raise InvalidInput("reason", f"Keep the reason to at most {MEDIUM_TEXT} characters.")
     if approve and locked.credit_minutes:
         locked.payment_transfer_id = _take_payment(viewer, locked)
     locked.status = BookingStatus.APPROVED if approve else BookingStatus.DECLINED
@@ -570,6 +605,7 @@ def booking_decide(*, viewer: Viewer, booking: Booking, approve: bool, reason: s
         action="booking.approved" if approve else "booking.declined",
         subject=locked,
     )
+    notices.booking_decided_notify(booking=locked)
     return locked
 
 
@@ -657,6 +693,8 @@ def _take_payment(viewer: Viewer, booking: Booking) -> int:
         kind=kind,
         reason=f"Booking of {booking.resource.name} on {when:%d %B %Y at %H:%M}",
         operator=viewer.person,
+        # Both legs are in the paying bank's books (the owner's partner or agency account).
+        books={booking.bank.pk},
         on_behalf_of=booking.requested_by,
     )
     return int(transfer.pk)
@@ -669,6 +707,7 @@ def _refund(viewer: Viewer, booking: Booking) -> None:
 
     if booking.payment_transfer_id is None:
         return
+    assert booking.bank_id is not None  # a paid booking names the bank that paid
     original = Transfer.objects.prefetch_related("entries__account").get(
         pk=booking.payment_transfer_id
     )
@@ -677,6 +716,7 @@ def _refund(viewer: Viewer, booking: Booking) -> None:
         kind=TransferKind.REVERSAL,
         reason=f"Booking of {booking.resource.name} cancelled",
         operator=viewer.person,
+        books={booking.bank_id},
         on_behalf_of=booking.requested_by,
         reverses=original,
     )
@@ -724,6 +764,7 @@ class RowCheck:
     data: AssetData | None
     errors: list[RowError]
     duplicates: list[str]
+    warnings: list[RowWarning] = field(default_factory=list)
 
 
 def _row_data(values: dict[str, str], area_id: int | None) -> AssetData:
@@ -783,7 +824,7 @@ def mapping_rows_check(*, session: MappingSession, rows: list[dict[str, str]]) -
             continue
         duplicates = [
             asset.name
-            for asset in selectors.similar_assets(
+            for asset in selectors._similar_assets(
                 organisation_ids=[session.organisation_id],
                 name=probe.name,
                 latitude=probe.latitude,
@@ -845,19 +886,60 @@ def mapping_import_stage(
     permissions.check(
         viewer, "directory.map_assets", session.organisation_id, action="run asset mapping"
     )
-    rows = read_sheet(filename=filename, content=content)
-    if not rows:
-        raise InvalidInput("file", "The file has headings but no rows.")
+    kind = PendingImport.Format.SHEET
+    rows: list[Any]
+    if filename.lower().endswith(".json"):
+        kind = PendingImport.Format.OPENREFERRAL
+        rows = _read_openreferral(content)
+    else:
+        rows = read_sheet(filename=filename, content=content)
+        if not rows:
+            raise InvalidInput("file", "The file has headings but no rows.")
     pending = PendingImport(
-        session=session, uploaded_by=viewer.person, filename=filename[:200], rows=rows
+        session=session,
+        uploaded_by=viewer.person,
+        filename=filename[:200],
+        format=kind,
+        rows=rows,
     )
     pending.save()
     return pending
 
 
+def _read_openreferral(content: bytes) -> list[Any]:
+    """The services of an uploaded Open Referral UK file, held as the feed gave them."""
+    import json
+
+    from .importing import MAX_ROWS
+    from .openreferral import services_in
+
+    try:
+        items = services_in(json.loads(content.decode("utf-8-sig")))
+    except UnicodeDecodeError as error:
+        raise InvalidInput("file", "Save the file as UTF-8 and upload it again.") from error
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            "file", f"This is not JSON (line {error.lineno}): {error.msg}."
+        ) from error
+    except ValueError as error:
+        raise InvalidInput("file", str(error)) from error
+    if not items:
+        raise InvalidInput("file", "The file has no services.")
+    if len(items) > MAX_ROWS:
+        raise InvalidInput("file", f"Import at most {MAX_ROWS} services at a time.")
+    return items
+
+
+def pending_import_check(*, pending: PendingImport) -> list[RowCheck]:
+    """The rows of a held import as the preview shows them; nothing is written."""
+    if pending.format == PendingImport.Format.OPENREFERRAL:
+        return openreferral_preview(items=pending.rows)
+    return mapping_rows_check(session=pending.session, rows=pending.rows)
+
+
 @transaction.atomic
 def mapping_import_confirm(*, viewer: Viewer, pending: PendingImport) -> list[Asset]:
-    """Write every row of a previewed sheet, or none."""
+    """Write every row of a previewed sheet or feed file, or none."""
     session = pending.session
     permissions.check(
         viewer, "directory.map_assets", session.organisation_id, action="run asset mapping"
@@ -865,7 +947,17 @@ def mapping_import_confirm(*, viewer: Viewer, pending: PendingImport) -> list[As
     locked = PendingImport.objects.select_for_update().get(pk=pending.pk)
     if locked.confirmed_at is not None:
         raise Conflict("This file has already been imported.")
-    assets = _create_rows(viewer, session, mapping_rows_check(session=session, rows=locked.rows))
+    if locked.format == PendingImport.Format.OPENREFERRAL:
+        result = openreferral_import(
+            viewer=viewer,
+            items=locked.rows,
+            organisation=session.organisation,
+            mapping_session=session,
+        )
+        assets = list(Asset.objects.filter(pk__in=result.asset_ids).order_by("name", "id"))
+    else:
+        checked = mapping_rows_check(session=session, rows=locked.rows)
+        assets = _create_rows(viewer, session, checked)
     locked.confirmed_at = timezone.now()
     locked.save(update_fields=["confirmed_at"])
     history_record(
@@ -892,6 +984,7 @@ def asset_data_from(asset: Asset) -> dict[str, Any]:
         "contact_name": asset.contact_name,
         "address": asset.address,
         "town": asset.town,
+        "country": asset.country,
         "postcode": asset.postcode,
         "latitude": asset.latitude,
         "longitude": asset.longitude,
@@ -915,6 +1008,133 @@ def asset_data_from(asset: Asset) -> dict[str, Any]:
 class ImportResult:
     created: int
     updated: int
+    # What was imported differently from the feed, service by service (the import report).
+    warnings: tuple[RowWarning, ...] = ()
+    asset_ids: tuple[uuid.UUID, ...] = ()
+
+    @property
+    def flagged(self) -> int:
+        return sum(1 for w in self.warnings if UNPLACED in w.message)
+
+
+UNPLACED = "could not be placed on the map"
+# Where an asset field comes from in a service, so a warning names the feed's own path.
+SERVICE_PATHS = {
+    "url": "url",
+    "email": "email",
+    "phone": "contacts[0].phones[0].number",
+    "contact_name": "contacts[0].name",
+    "address": "service_at_locations[0].location.addresses[0].address_1",
+    "town": "service_at_locations[0].location.addresses[0].city",
+    "postcode": "service_at_locations[0].location.addresses[0].postal_code",
+    "latitude": "service_at_locations[0].location.latitude",
+    "longitude": "service_at_locations[0].location.longitude",
+    "cost_pence": "cost_options[0].amount",
+    "cost_description": "cost_options[0].option",
+    "eligibility": "eligibility_description",
+    "accessibility": "service_at_locations[0].location.accessibility",
+    "features": "service_at_locations[0].location.accessibility",
+    "languages": "languages",
+}
+
+
+def _fit(service: Any) -> AssetData:
+    """The service as asset fields the asset accepts: a field the asset refuses though the
+    standard allows it (an email Django rejects, say) is left out with a warning."""
+    data = AssetData(**service.fields)
+    spec = AssetData.__dataclass_fields__
+    for _ in range(len(spec)):
+        try:
+            _apply(Asset(), data, geocode=False, any_postcode=True)
+        except InvalidInput as error:
+            if error.field not in SERVICE_PATHS:
+                raise
+            service.warn(SERVICE_PATHS[error.field], f"{error.message} It was left out.")
+            default = spec[error.field]
+            factory = default.default_factory
+            setattr(data, error.field, factory() if callable(factory) else default.default)
+            if error.field in {"latitude", "longitude"}:
+                data.latitude = data.longitude = None
+            continue
+        return data
+    raise InvalidInput("service", "could not be fitted to an asset.")
+
+
+def _place(service: Any, data: AssetData) -> bool:
+    """Find the point of a service that stated a place but no coordinates; True when it
+    stays unlocated (flagged), with a warning saying so."""
+    if data.latitude is not None or not service.wants_location:
+        return False
+    point = None
+    with contextlib.suppress(InvalidInput):  # another country's postal code: never placed
+        point = selectors._postcode_location(normalise_postcode(data.postcode))
+    if point is not None:
+        data.latitude, data.longitude = point
+        return False
+    where = f"“{data.postcode}”" if data.postcode else "its address (no postal code)"
+    service.warn(
+        SERVICE_PATHS["postcode"],
+        f"{where} {UNPLACED}, so the service was imported without a location and flagged "
+        "for someone to place it.",
+    )
+    return True
+
+
+@dataclass
+class CheckedFeed:
+    services: list[tuple[Any, AssetData, bool]]
+    errors: list[RowError]
+    warnings: list[RowWarning]
+    rows: list[RowCheck]
+
+
+def _check_feed(items: list[Any]) -> CheckedFeed:
+    """Everything the standard refuses, and how each accepted service will be imported;
+    nothing is written."""
+    from . import openreferral
+
+    feed = openreferral.parse_services(items)
+    errors = list(feed.errors)
+    warnings = list(feed.skipped)
+    checked: list[tuple[Any, AssetData, bool]] = []
+    rows: dict[int, RowCheck] = {}
+    for error in feed.errors:
+        item = items[error.row - 1]
+        name = str(item.get("name") or "") if isinstance(item, dict) else ""
+        rows.setdefault(error.row, RowCheck(error.row, {"name": name}, None, [], []))
+        rows[error.row].errors.append(error)
+    for skipped in feed.skipped:
+        rows[skipped.row] = RowCheck(skipped.row, {}, None, [], [], [skipped])
+    for service in feed.services:
+        try:
+            data = _fit(service)
+        except InvalidInput as error:
+            problem = RowError(service.row, error.field or "service", error.message, path=True)
+            errors.append(problem)
+            rows[service.row] = RowCheck(service.row, {}, None, [problem], [])
+            continue
+        unplaced = _place(service, data)
+        row_warnings = service.row_warnings()
+        warnings.extend(row_warnings)
+        checked.append((service, data, unplaced))
+        values = {
+            "name": data.name,
+            "postcode": data.postcode,
+            "category": str(AssetCategory(data.category).label),
+        }
+        rows[service.row] = RowCheck(service.row, values, data, [], [], row_warnings)
+    return CheckedFeed(
+        services=checked,
+        errors=sorted(errors, key=lambda e: e.row),
+        warnings=sorted(warnings, key=lambda w: w.row),
+        rows=[rows[index] for index in sorted(rows)],
+    )
+
+
+def openreferral_preview(*, items: list[Any]) -> list[RowCheck]:
+    """Each service of a feed with what the standard refuses in it, or the warnings its
+    import will carry; nothing is written."""
+    return _check_feed(items).rows
 
 
 @transaction.atomic
@@ -923,39 +1143,35 @@ def openreferral_import(
     viewer: Viewer | None,
     items: list[Any],
     organisation: Organisation | None = None,
+    mapping_session: MappingSession | None = None,
     progress: Any = None,
 ) -> ImportResult:
-    """Import Open Referral UK services: every one, or none (ImportRejected lists them).
+    """Import Open Referral UK services: every one the standard's schema accepts, or none
+    (ImportRejected names each refused service and the path in it). What the asset cannot
+    hold as given is imported differently and said in ``warnings``; a place we cannot find
+    on the map leaves the asset unlocated and flagged (``needs_location``).
 
     With a viewer (a page or the API) every service joins ``organisation``, where they must be
     able to edit; without one (the operator's command line) the feed's organisations are
     matched by their UUID or created.
     """
-    from . import openreferral
     from .models import Taxonomy
 
     if viewer is not None:
         if organisation is None:
             raise InvalidInput("organisation", "Choose the organisation to import into.")
         permissions.check(viewer, "directory.edit", organisation.pk, action="import assets")
-    parsed, errors = openreferral.parse_services(items)
-    checked: list[tuple[openreferral.ImportedService, AssetData]] = []
-    for index, service in enumerate(parsed, start=1):
-        data = AssetData(**service.fields)
-        try:
-            _apply(Asset(), data, geocode=False)
-        except InvalidInput as error:
-            errors.append(RowError(index, error.field or "service", error.message))
-            continue
-        checked.append((service, data))
-    if errors:
-        raise ImportRejected(sorted(errors, key=lambda e: e.row))
+    feed = _check_feed(items)
+    if feed.errors:
+        raise ImportRejected(feed.errors)
     created = updated = 0
     organisations: dict[uuid.UUID, Organisation] = {}
     touched: dict[int, Organisation] = {}
     counts: dict[int, int] = {}
+    asset_ids: list[uuid.UUID] = []
+    extra_warnings: list[RowWarning] = []
     areas = {area.name: area for area in Area.objects.all()}
-    for service, data in checked:
+    for service, data, unplaced in feed.services:
         owner = organisation
         if owner is None:
             owner = organisations.get(service.organisation_uuid)
@@ -963,13 +1179,19 @@ def openreferral_import(
                 owner = _import_organisation(service)
                 organisations[service.organisation_uuid] = owner
         if service.area_name:
-            area = areas.get(service.area_name)
+            area = areas.get(service.area_name) or _import_area(service.area_name)
             if area is None:
-                from coproduce.people.services import area_create
-
-                area = area_create(name=service.area_name)
-                areas[area.name] = area
-            data.area_id = area.pk
+                extra_warnings.append(
+                    RowWarning(
+                        service.row,
+                        "service_areas[0].name",
+                        f"“{service.area_name}” cannot be an area here, so it was left out.",
+                        path=True,
+                    )
+                )
+            else:
+                areas[service.area_name] = area
+                data.area_id = area.pk
         asset = Asset.objects.filter(pk=service.id).first()
         if asset is not None and asset.organisation_id != owner.pk:
             raise Conflict(f"Service {service.id} belongs to another organisation here.")
@@ -978,7 +1200,10 @@ def openreferral_import(
             created += 1
         else:
             updated += 1
-        _apply(asset, data, geocode=False)
+        if mapping_session is not None:
+            asset.mapping_session = mapping_session
+        _apply(asset, data, geocode=False, any_postcode=True)
+        asset.needs_location = unplaced
         asset.updated_at = service.updated_at or timezone.now()
         if service.checked_on is not None:
             asset.last_checked_at = timezone.make_aware(
@@ -1002,12 +1227,32 @@ def openreferral_import(
                     "description": term.get("description") or "",
                     "code": term.get("code") or "",
                     "taxonomy": taxonomy,
-                    "term_uri": term.get("term_uri") or "",
+                    "term_uri": (term.get("term_uri") or "")[:200],
                 },
             )
             terms.append(obj)
         asset.taxonomy_terms.set(terms)
         Schedule.objects.filter(asset=asset).delete()
+        schedules = list(service.schedules)
+        taken = set(
+            Schedule.objects.filter(id__in=[sid for sid, _spec in schedules]).values_list(
+                "id", flat=True
+            )
+        )
+        for position, (schedule_id, spec) in enumerate(schedules):
+            if schedule_id in taken:
+                # Another asset here already has an opening time with this id.
+                fresh = uuid.uuid5(asset.pk, f"schedule:{schedule_id}")
+                extra_warnings.append(
+                    RowWarning(
+                        service.row,
+                        f"schedules[{position}].id",
+                        f"{schedule_id} is another service's opening time here, so this one "
+                        f"was given the id {fresh}.",
+                        path=True,
+                    )
+                )
+                schedules[position] = (fresh, spec)
         Schedule.objects.bulk_create(
             [
                 Schedule(
@@ -1022,24 +1267,44 @@ def openreferral_import(
                     valid_to=spec.valid_to,
                     description=spec.description,
                 )
-                for schedule_id, spec in service.schedules
+                for schedule_id, spec in schedules
             ]
         )
         _learn_centroid(asset)
         search_index_sync([asset])
+        asset_ids.append(asset.pk)
         if progress is not None:
             progress.update(1)
         touched[owner.pk] = owner
         counts[owner.pk] = counts.get(owner.pk, 0) + 1
+    warnings = sorted([*feed.warnings, *extra_warnings], key=lambda w: w.row)
     for pk, owner in touched.items():
         history_record(
             actor=viewer.person if viewer is not None else None,
             organisation=owner,
             action="directory.imported",
             subject=owner,
-            detail={"services": counts[pk]},
+            detail={"services": counts[pk], "warnings": len(warnings)},
         )
-    return ImportResult(created=created, updated=updated)
+    return ImportResult(
+        created=created, updated=updated, warnings=tuple(warnings), asset_ids=tuple(asset_ids)
+    )
+
+
+def _import_area(name: str) -> Area | None:
+    """The area of that name (or slug), created when new; None when no area can have it."""
+    from django.utils.text import slugify
+
+    from coproduce.people.services import area_create
+
+    existing = Area.objects.filter(slug=slugify(name)).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return area_create(name=name)
+    except (InvalidInput, Conflict):
+        return None
 
 
 def _import_organisation(service: Any) -> Organisation:

@@ -21,6 +21,7 @@ from coproduce.people.models import Organisation
 from coproduce.people.permissions import Viewer
 from coproduce.people.selectors import organisation_get_by_slug
 from coproduce.web.forms import add_error
+from coproduce.web.pagination import paginate
 
 from . import forms, openreferral, selectors, services
 from .importing import ImportRejected
@@ -37,11 +38,11 @@ def _organisation(request: HttpRequest, slug: str, ability: str, action: str) ->
     return organisation
 
 
-def _filters(form: forms.SearchForm) -> selectors.AssetFilters:
+def _filters(viewer: Viewer, form: forms.SearchForm) -> selectors.AssetFilters:
     data = form.cleaned_data
     near = None
     if data.get("postcode"):
-        near = selectors.near_point(postcode=data["postcode"])
+        near = selectors.near_point(viewer=viewer, postcode=data["postcode"])
     return selectors.AssetFilters(
         text=data.get("q") or "",
         category=data.get("category") or "",
@@ -65,7 +66,9 @@ def asset_list(request: HttpRequest) -> HttpResponse:
         filters = None
     else:
         try:
-            filters = _filters(form) if form.is_bound else selectors.AssetFilters()
+            filters = (
+                _filters(_viewer(request), form) if form.is_bound else selectors.AssetFilters()
+            )
         except InvalidInput as error:
             add_error(form, error)
             filters = None
@@ -261,13 +264,17 @@ def stale_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+GIFTS_PER_PAGE = 50
+
+
 @login_required
 def gift_list(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")[:100]
+    gifts = selectors.gift_list(viewer=_viewer(request), text=text)
     return render(
         request,
         "directory/gift_list.html",
-        {"gifts": selectors.gift_list(viewer=_viewer(request), text=text), "q": text},
+        {"page": paginate(request, gifts, per_page=GIFTS_PER_PAGE), "q": text},
     )
 
 
@@ -314,7 +321,7 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "directory/resource_detail.html",
         {
             "resource": resource,
-            "taken": list(selectors.resource_bookings(resource=resource)[:50]),
+            "taken": list(selectors.resource_bookings(viewer=viewer, resource=resource)[:50]),
             "days": describe_byday(resource.available_days),
             "credits": f"{resource.credit_minutes / 60:g}",
             "form": forms.BookingForm(),
@@ -543,8 +550,15 @@ def mapping_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error.message)
         else:
             messages.success(request, f"Imported {len(assets)} assets.")
+            flagged = sum(1 for asset in assets if asset.needs_location)
+            if flagged:
+                messages.warning(
+                    request,
+                    f"{flagged} imported asset{'s' if flagged != 1 else ''} could not be placed "
+                    "on the map, so each is flagged for someone to give it a point.",
+                )
             return redirect("directory:mapping_session_detail", pk=pending.session_id)
-    checked = services.mapping_rows_check(session=pending.session, rows=pending.rows)
+    checked = services.pending_import_check(pending=pending)
     return render(
         request,
         "directory/import_preview.html",
@@ -552,6 +566,8 @@ def mapping_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
             "pending": pending,
             "rows": checked,
             "error_count": sum(1 for row in checked if row.errors),
+            "warning_count": sum(1 for row in checked if row.warnings),
+            "importable": sum(1 for row in checked if row.data is not None),
         },
     )
 

@@ -4,11 +4,13 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from coproduce.api.auth import viewer
+from coproduce.api.bounds import MAX_BIGINT, Flag, Id
+from coproduce.api.errors import responses
 from coproduce.api.pagination import Pagination
 from coproduce.people import selectors, services
 from coproduce.people.models import Membership, MembershipStatus
@@ -34,10 +36,18 @@ class MembershipOut(Schema):
     organisation_id: int
     role: str
     status: str
-    number: str
+    number: str | None = Field(
+        ..., description="Shown to the member themselves and to coordinators and up only."
+    )
     applied_at: datetime
     decided_at: datetime | None
     decline_reason: str
+
+    @staticmethod
+    def resolve_number(obj: Membership) -> str | None:
+        # A member list blanks other members' numbers for a plain member (the selector's
+        # ``number_shown``); a single membership is seen only by its holder or a coordinator.
+        return getattr(obj, "number_shown", obj.number)
 
 
 class PersonOut(Schema):
@@ -71,7 +81,7 @@ class ApplyIn(Schema):
 
 
 class DecisionIn(Schema):
-    approve: bool
+    approve: Flag
     reason: str = Field("", max_length=2000)
 
 
@@ -99,33 +109,34 @@ def _person_out(request: HttpRequest, person_id: int) -> dict[str, Any]:
     }
 
 
-@router.get("/me", response=MeOut, summary="Who am I")
+@router.get("/me", response=responses(MeOut), summary="Who am I")
 def me(request: HttpRequest) -> dict[str, Any]:
     current = viewer(request)
     person = _person_out(request, current.person.pk) if current.person else None
     return {"person": person, "roles": dict(current.roles)}
 
 
-@router.get("/organisations", response=list[OrganisationOut], summary="My organisations")
+@router.get("/organisations", response=responses(list[OrganisationOut]), summary="My organisations")
 @paginate(Pagination)
 def organisation_list(request: HttpRequest) -> Any:
     return selectors.organisation_list(viewer=viewer(request))
 
 
-@router.get("/organisations/{organisation_id}", response=OrganisationOut)
-def organisation_detail(request: HttpRequest, organisation_id: int) -> Any:
+@router.get("/organisations/{organisation_id}", response=responses(OrganisationOut))
+def organisation_detail(request: HttpRequest, organisation_id: Id) -> Any:
     return selectors.organisation_get(viewer=viewer(request), organisation_id=organisation_id)
 
 
 @router.get(
     "/organisations/{organisation_id}/memberships",
-    response=list[MembershipOut],
+    response=responses(list[MembershipOut]),
     summary="Members (coordinators: any status)",
 )
 @paginate(Pagination)
 def membership_list(
     request: HttpRequest,
-    organisation_id: int,
+    # a paginated view's annotations resolve in ninja's module, so the bound is spelt out
+    organisation_id: int = Path(..., ge=1, le=MAX_BIGINT),
     status: str = MembershipStatus.ACTIVE,
     search: str = "",
 ) -> Any:
@@ -137,8 +148,10 @@ def membership_list(
     )
 
 
-@router.post("/organisations/{organisation_id}/applications", response={201: MembershipOut})
-def membership_apply(request: HttpRequest, organisation_id: int, payload: ApplyIn) -> Any:
+@router.post(
+    "/organisations/{organisation_id}/applications", response=responses(MembershipOut, 201)
+)
+def membership_apply(request: HttpRequest, organisation_id: Id, payload: ApplyIn) -> Any:
     organisation = selectors.organisation_get(
         viewer=viewer(request), organisation_id=organisation_id
     )
@@ -148,13 +161,13 @@ def membership_apply(request: HttpRequest, organisation_id: int, payload: ApplyI
     return Status(201, membership)
 
 
-@router.get("/memberships/{membership_id}", response=MembershipOut)
-def membership_detail(request: HttpRequest, membership_id: int) -> Membership:
+@router.get("/memberships/{membership_id}", response=responses(MembershipOut))
+def membership_detail(request: HttpRequest, membership_id: Id) -> Membership:
     return selectors.membership_get(viewer=viewer(request), membership_id=membership_id)
 
 
-@router.post("/memberships/{membership_id}/decision", response=MembershipOut)
-def membership_decide(request: HttpRequest, membership_id: int, payload: DecisionIn) -> Any:
+@router.post("/memberships/{membership_id}/decision", response=responses(MembershipOut))
+def membership_decide(request: HttpRequest, membership_id: Id, payload: DecisionIn) -> Any:
     selectors.membership_get(viewer=viewer(request), membership_id=membership_id)
     return services.membership_decide(
         viewer=viewer(request),
@@ -164,33 +177,33 @@ def membership_decide(request: HttpRequest, membership_id: int, payload: Decisio
     )
 
 
-@router.post("/memberships/{membership_id}/role", response=MembershipOut)
-def membership_role(request: HttpRequest, membership_id: int, payload: RoleIn) -> Any:
+@router.post("/memberships/{membership_id}/role", response=responses(MembershipOut))
+def membership_role(request: HttpRequest, membership_id: Id, payload: RoleIn) -> Any:
     selectors.membership_get(viewer=viewer(request), membership_id=membership_id)
     return services.membership_role_set(
         viewer=viewer(request), membership_id=membership_id, role=payload.role
     )
 
 
-@router.post("/memberships/{membership_id}/status", response=MembershipOut)
-def membership_status(request: HttpRequest, membership_id: int, payload: StatusIn) -> Any:
+@router.post("/memberships/{membership_id}/status", response=responses(MembershipOut))
+def membership_status(request: HttpRequest, membership_id: Id, payload: StatusIn) -> Any:
     selectors.membership_get(viewer=viewer(request), membership_id=membership_id)
     return services.membership_status_set(
         viewer=viewer(request), membership_id=membership_id, status=payload.status
     )
 
 
-@router.get("/people/{person_id}", response=PersonOut)
-def person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
+@router.get("/people/{person_id}", response=responses(PersonOut))
+def person_detail(request: HttpRequest, person_id: Id) -> dict[str, Any]:
     return _person_out(request, person_id)
 
 
 @router.post(
     "/organisations/{organisation_id}/people",
-    response={201: PersonOut},
+    response=responses(PersonOut, 201),
     summary="Add someone without a login (coordinators)",
 )
-def person_create(request: HttpRequest, organisation_id: int, payload: PersonCreateIn) -> Any:
+def person_create(request: HttpRequest, organisation_id: Id, payload: PersonCreateIn) -> Any:
     organisation = selectors.organisation_get(
         viewer=viewer(request), organisation_id=organisation_id
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 from coproduce.people.models import (
     ConsentPurpose,
@@ -13,7 +16,27 @@ from coproduce.people.models import (
     SkillKind,
     Visibility,
 )
+from coproduce.people.numbers import membership_number_normalise
+from coproduce.people.signin import sign_in_email
 from coproduce.web.forms import DateInput
+
+
+class MembershipNumberField(forms.CharField):
+    """A membership number as typed (``hol 000-42``), cleaned to the stored ``HOL00042``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return membership_number_normalise(super().to_python(value) or "")
+
+
+class SignInForm(AuthenticationForm):
+    """The sign-in page's form: the email is matched however it is capitalised."""
+
+    def clean_username(self) -> str:
+        return sign_in_email(self.cleaned_data.get("username") or "")
 
 
 class RegisterForm(forms.Form):

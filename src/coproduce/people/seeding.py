@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from coproduce.people.activation import memberships_activated
 from coproduce.people.demo import FIRST, LAST, OFFERS
 from coproduce.people.models import (
     Membership,
@@ -60,7 +61,7 @@ def seed_people(
                     for i in batch
                 ]
             )
-            Membership.objects.bulk_create(
+            memberships = Membership.objects.bulk_create(
                 [
                     Membership(
                         person=person,
@@ -73,6 +74,8 @@ def seed_people(
                     for i, person in zip(batch, created, strict=True)
                 ]
             )
+            # The same promise as the membership door: active means the apps' records exist.
+            memberships_activated(memberships)
             Skill.objects.bulk_create(
                 [
                     Skill(person=person, kind=SkillKind.OFFER, label=rng.choice(OFFERS))

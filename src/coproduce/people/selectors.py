@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 
 from coproduce.errors import NotFound, PermissionDenied
 from coproduce.people import permissions
@@ -17,7 +17,6 @@ from coproduce.people.models import (
     Person,
     SensitiveAccess,
     Skill,
-    User,
     Vetting,
     Visibility,
 )
@@ -29,8 +28,9 @@ def organisation_list(*, viewer: Viewer) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=viewer.organisation_ids()).order_by("name")
 
 
-def organisation_public_list(*, search: str = "") -> QuerySet[Organisation]:
-    """What a visitor may browse and apply to join."""
+def organisation_public_list(*, viewer: Viewer, search: str = "") -> QuerySet[Organisation]:
+    """What anyone, signed in or not, may browse and apply to join: public organisations
+    only, whoever the viewer is (a private one is found through its members' own list)."""
     queryset = Organisation.objects.filter(is_public=True).select_related("area")
     if search:
         queryset = queryset.filter(Q(name__icontains=search) | Q(description__icontains=search))
@@ -64,7 +64,9 @@ def membership_list(
     role: str = "",
     search: str = "",
 ) -> QuerySet[Membership]:
-    """Members see the active members of their organisations; coordinators see every status."""
+    """Members see the active members of their organisations; coordinators see every status.
+    Each row's ``number_shown`` is its membership number for coordinators and up; a plain
+    member sees who the other members are and their own number, not the others' (None)."""
     if status == MembershipStatus.ACTIVE:
         permissions.check(
             viewer, "people.view_members", organisation.pk, action="see who the members are"
@@ -76,8 +78,19 @@ def membership_list(
             organisation.pk,
             action="see applications and past members",
         )
-    queryset = Membership.objects.filter(organisation=organisation, status=status).select_related(
-        "person", "decided_by"
+    coordinator = permissions.may(viewer, "people.view_member_record", organisation.pk)
+    queryset = (
+        Membership.objects.filter(organisation=organisation, status=status)
+        .select_related("person", "decided_by")
+        .annotate(
+            number_shown=F("number")
+            if coordinator
+            else Case(
+                When(person_id=viewer.person_id or 0, then=F("number")),
+                default=Value(None),
+                output_field=CharField(),
+            )
+        )
     )
     if role:
         queryset = queryset.filter(role=role)
@@ -161,9 +174,16 @@ def person_get(*, viewer: Viewer, person_id: int) -> PersonView:
     )
 
 
-def consent_current(*, person: Person) -> list[str]:
-    """The purposes a person has consented to and not withdrawn (their own or a
-    coordinator's view; callers have already resolved the person through ``person_get``)."""
+def consent_current(*, viewer: Viewer, person: Person) -> list[str]:
+    """The purposes a person has consented to and not withdrawn: for themselves, or for a
+    coordinator who may record consent in one of their organisations."""
+    if viewer.person_id != person.pk:
+        organisation_ids = list(
+            Membership.objects.filter(person=person).values_list("organisation_id", flat=True)
+        )
+        permissions.check_any(
+            viewer, "people.record_consent", organisation_ids, action="see consent"
+        )
     return list(
         Consent.objects.filter(person=person, withdrawn_at__isnull=True).values_list(
             "purpose", flat=True
@@ -210,12 +230,15 @@ def skill_get_own(*, viewer: Viewer, skill_id: int) -> Skill:
     return skill
 
 
-def api_token_list(*, user: User) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+def api_token_list(*, viewer: Viewer) -> QuerySet[ApiToken]:
+    """The viewer's own live tokens; nobody sees another login's."""
+    if viewer.user is None:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=viewer.user, revoked_at__isnull=True)
 
 
-def api_token_get_own(*, user: User, token_id: int) -> ApiToken:
-    token = api_token_list(user=user).filter(pk=token_id).first()
+def api_token_get_own(*, viewer: Viewer, token_id: int) -> ApiToken:
+    token = api_token_list(viewer=viewer).filter(pk=token_id).first()
     if token is None:
         raise NotFound()
     return token

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,7 +20,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from coproduce.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from coproduce.people import permissions
+from coproduce.people import notices, permissions
+from coproduce.people.activation import memberships_activated
 from coproduce.people.models import (
     ApiToken,
     Area,
@@ -93,6 +95,10 @@ def normalise_postcode(value: str, *, field: str = "postcode") -> str:
     if not re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}", compact):
         raise InvalidInput(field, f"“{value}” is not a UK postcode. {UK_POSTCODE_HELP}")
     return f"{compact[:-3]} {compact[-3:]}"
+
+
+# Nobody alive was born before; an earlier date is a typing slip (1800 for 1980, or 19 for 2019).
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
 def _clean_email(value: str, *, field: str = "email") -> str:
@@ -201,6 +207,10 @@ def _person_fields(
         raise InvalidInput("full_name", "Enter a name.")
     if date_of_birth is not None and date_of_birth > timezone.localdate():
         raise InvalidInput("date_of_birth", "Date of birth must be in the past.")
+    if date_of_birth is not None and date_of_birth < EARLIEST_BIRTH_DATE:
+        raise InvalidInput(
+            "date_of_birth", "Enter a date of birth from 1 January 1900 (four digits for the year)."
+        )
     return {
         "full_name": name,
         "email": _clean_email(email) if email.strip() else "",
@@ -382,6 +392,12 @@ def person_erase(*, viewer: Viewer, person: Person) -> Person:
     permissions.check_any(viewer, "people.erase_person", organisation_ids, action="erase people")
     if person.erased_at is not None:
         raise Conflict("This person has already been erased.")
+    # An erased person can no longer sign in: their admin memberships stop counting.
+    held = Membership.objects.filter(
+        person=person, role=Role.ADMIN, status=MembershipStatus.ACTIVE
+    ).values_list("organisation_id", "pk")
+    for organisation_id, membership_id in sorted(held):
+        _admins_kept(organisation_id=organisation_id, leaving=[membership_id])
     person.full_name = f"Former member {person.pk}"
     person.preferred_name = ""
     person.email = person.phone = person.address = person.postcode = person.about = ""
@@ -417,18 +433,21 @@ def _membership_add(
             decided_by,
             "",
         )
-        membership.role = role
         membership.save()
-        return membership
-    return Membership.objects.create(
-        person=person,
-        organisation=organisation,
-        role=role,
-        status=MembershipStatus.ACTIVE,
-        number=_next_membership_number(organisation),
-        decided_at=now,
-        decided_by=decided_by,
-    )
+        # Rejoining with another role than the one held before is a role change on record.
+        _role_write(membership, role=role, actor=decided_by, why="rejoined")
+    else:
+        membership = Membership.objects.create(
+            person=person,
+            organisation=organisation,
+            role=role,
+            status=MembershipStatus.ACTIVE,
+            number=_next_membership_number(organisation),
+            decided_at=now,
+            decided_by=decided_by,
+        )
+    memberships_activated([membership])
+    return membership
 
 
 @transaction.atomic
@@ -479,6 +498,9 @@ def membership_apply(*, viewer: Viewer, organisation: Organisation, note: str = 
         existing.decided_by = None
         existing.decline_reason = ""
         existing.save()
+        # An application is to join as a member: a former administrator who left does not
+        # get their old role back when a coordinator approves it.
+        _role_write(existing, role=Role.MEMBER, actor=viewer.person, why="applied again")
         membership = existing
     else:
         membership = Membership.objects.create(
@@ -495,7 +517,62 @@ def membership_apply(*, viewer: Viewer, organisation: Organisation, note: str = 
         action="membership.applied",
         subject=membership,
     )
+    notices.application_received_notify(membership=membership)
     return membership
+
+
+def _admins_kept(*, organisation_id: int, leaving: Collection[int]) -> None:
+    """Refuse a change that takes away an organisation's last active administrator.
+
+    Every path that can reduce an organisation's admins (demotion, pause, leaving, erasure)
+    calls this before it locks the membership it changes. It locks the organisation's active
+    admin membership rows in id order, so two concurrent demotions serialise: the second
+    counts what the first left. ``leaving`` are the memberships the change removes."""
+    admins = set(
+        Membership.objects.select_for_update(of=("self",))
+        .filter(
+            organisation_id=organisation_id,
+            role=Role.ADMIN,
+            status=MembershipStatus.ACTIVE,
+            person__erased_at__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if admins & set(leaving) and not admins - set(leaving):
+        name = Organisation.objects.filter(pk=organisation_id).values_list("name", flat=True)
+        raise Conflict(
+            f"{name.first()} must keep at least one administrator: "
+            "make someone else an administrator first."
+        )
+
+
+def _role_write(membership: Membership, *, role: str, actor: Person | None, why: str) -> None:
+    """Write a membership's role and its history; the role services and rejoining use it."""
+    previous = membership.role
+    if previous == role:
+        return
+    membership.role = role
+    membership.save(update_fields=["role"])
+    history_record(
+        actor=actor,
+        organisation=membership.organisation,
+        action="membership.role_set",
+        subject=membership,
+        detail={"from": previous, "to": role, "why": why},
+    )
+
+
+def _organisation_of(membership_id: int) -> int:
+    """A membership's organisation, read before any lock (it never changes)."""
+    organisation_id = (
+        Membership.objects.filter(pk=membership_id)
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    if organisation_id is None:
+        raise NotFound()
+    return organisation_id
 
 
 def _locked_membership(membership_id: int) -> Membership:
@@ -533,6 +610,8 @@ def membership_decide(
     membership.decided_by = viewer.person
     membership.decline_reason = "" if approve else reason.strip()
     membership.save()
+    if approve:
+        memberships_activated([membership])
     history_record(
         actor=viewer.person,
         organisation=membership.organisation,
@@ -540,24 +619,32 @@ def membership_decide(
         subject=membership,
         detail={"reason": membership.decline_reason},
     )
+    notices.application_decided_notify(membership=membership)
     return membership
 
 
 @transaction.atomic
 def membership_status_set(*, viewer: Viewer, membership_id: int, status: str) -> Membership:
-    """Pause, resume or end a membership. A person may pause or leave their own."""
-    membership = _locked_membership(membership_id)
-    own = viewer.person is not None and membership.person_id == viewer.person.pk
+    """Pause, resume or end a membership. A person may pause or leave their own. Resuming
+    keeps the membership's role. The last active administrator may not pause or leave."""
+    whose = Membership.objects.filter(pk=membership_id).values("person_id", "organisation_id")
+    found = whose.first()
+    if found is None:
+        raise NotFound()
+    own = viewer.person is not None and found["person_id"] == viewer.person.pk
     if not own:
         permissions.check(
             viewer,
             "people.set_status",
-            membership.organisation_id,
+            found["organisation_id"],
             action="change memberships",
         )
     allowed = {MembershipStatus.ACTIVE, MembershipStatus.PAUSED, MembershipStatus.LEFT}
     if status not in allowed:
         raise InvalidInput("status", "Choose active, paused or left.")
+    if status != MembershipStatus.ACTIVE:
+        _admins_kept(organisation_id=found["organisation_id"], leaving=[membership_id])
+    membership = _locked_membership(membership_id)
     if membership.status in {MembershipStatus.APPLIED, MembershipStatus.DECLINED}:
         raise Conflict("Decide the application first.")
     if own and status == MembershipStatus.ACTIVE and membership.status == MembershipStatus.LEFT:
@@ -565,6 +652,8 @@ def membership_status_set(*, viewer: Viewer, membership_id: int, status: str) ->
     previous = membership.status
     membership.status = status
     membership.save(update_fields=["status"])
+    if status == MembershipStatus.ACTIVE and previous != MembershipStatus.ACTIVE:
+        memberships_activated([membership])
     history_record(
         actor=viewer.person,
         organisation=membership.organisation,
@@ -577,29 +666,16 @@ def membership_status_set(*, viewer: Viewer, membership_id: int, status: str) ->
 
 @transaction.atomic
 def membership_role_set(*, viewer: Viewer, membership_id: int, role: str) -> Membership:
-    """The one door that changes a membership's role."""
-    membership = _locked_membership(membership_id)
-    permissions.check(viewer, "people.set_role", membership.organisation_id, action="change roles")
+    """The one door that changes a membership's role. The last active administrator may
+    not be demoted."""
+    organisation_id = _organisation_of(membership_id)
+    permissions.check(viewer, "people.set_role", organisation_id, action="change roles")
     if role not in Role.values:
         raise InvalidInput("role", f"“{role}” is not a role.")
-    if membership.role == Role.ADMIN and role != Role.ADMIN:
-        admins = Membership.objects.filter(
-            organisation_id=membership.organisation_id,
-            role=Role.ADMIN,
-            status=MembershipStatus.ACTIVE,
-        ).count()
-        if admins <= 1:
-            raise Conflict("An organisation must keep at least one administrator.")
-    previous = membership.role
-    membership.role = role
-    membership.save(update_fields=["role"])
-    history_record(
-        actor=viewer.person,
-        organisation=membership.organisation,
-        action="membership.role_set",
-        subject=membership,
-        detail={"from": previous, "to": role},
-    )
+    if role != Role.ADMIN:
+        _admins_kept(organisation_id=organisation_id, leaving=[membership_id])
+    membership = _locked_membership(membership_id)
+    _role_write(membership, role=role, actor=viewer.person, why="set")
     return membership
 
 

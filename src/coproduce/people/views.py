@@ -64,7 +64,9 @@ def register(request: HttpRequest) -> HttpResponse:
 def organisation_browse(request: HttpRequest) -> HttpResponse:
     search = SearchForm(request.GET or None)
     term = search.cleaned_data.get("q", "") if search.is_valid() else ""
-    page = paginate(request, selectors.organisation_public_list(search=term))
+    page = paginate(
+        request, selectors.organisation_public_list(viewer=_viewer(request), search=term)
+    )
     return render(request, "people/organisation_browse.html", {"page": page, "search": search})
 
 
@@ -360,10 +362,10 @@ def profile(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "skills": list(person.skills.all()),
             "skill_form": SkillForm(),
-            "tokens": selectors.api_token_list(user=_user(request)),
+            "tokens": selectors.api_token_list(viewer=viewer),
             "token_form": TokenForm(),
             "consent_form": ConsentForm(
-                initial={"purposes": selectors.consent_current(person=person)}
+                initial={"purposes": selectors.consent_current(viewer=viewer, person=person)}
             ),
         },
     )
@@ -425,7 +427,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
-    token = selectors.api_token_get_own(user=_user(request), token_id=token_id)
+    token = selectors.api_token_get_own(viewer=_viewer(request), token_id=token_id)
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
         services.api_token_revoke(user=_user(request), token_id=token.pk)
         messages.success(request, f"Token “{token.name}” revoked.")

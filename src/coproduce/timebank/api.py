@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from coproduce.api.auth import viewer
+from coproduce.api.bounds import MAX_BIGINT, BodyId, Count, Flag, Id, Minutes
+from coproduce.api.errors import responses
 from coproduce.api.pagination import Pagination
 from coproduce.errors import InvalidInput, NotFound
 from coproduce.people import permissions
@@ -27,6 +29,7 @@ class AccountOut(Schema):
     organisation_id: int
     kind: str
     unit: str
+    membership_id: int | None
     name: str
     balance: int
     floor: int | None
@@ -62,9 +65,9 @@ class TransferOut(Schema):
 
 
 class TransferIn(Schema):
-    from_account: int
-    to_account: int
-    minutes: int
+    from_account: BodyId
+    to_account: BodyId
+    minutes: Minutes
     reason: str = Field(..., max_length=2000)
 
 
@@ -87,23 +90,23 @@ class ExchangeOut(Schema):
 
 
 class ExchangeIn(Schema):
-    provider_membership: int
-    receiver_membership: int
-    minutes: int
+    provider_membership: BodyId
+    receiver_membership: BodyId
+    minutes: Minutes
     description: str = Field(..., max_length=2000)
-    listing: int | None = None
+    listing: BodyId | None = None
     scheduled_for: datetime | None = None
 
 
 class ExchangeActionIn(Schema):
-    minutes: int | None = None
+    minutes: Minutes | None = None
     reason: str = Field("", max_length=2000)
 
 
 class ResolveIn(Schema):
     outcome: str
     note: str = Field(..., max_length=2000)
-    minutes: int | None = None
+    minutes: Minutes | None = None
 
 
 class ListingOut(Schema):
@@ -121,13 +124,13 @@ class ListingOut(Schema):
 
 
 class ListingIn(Schema):
-    organisation_id: int
+    organisation_id: BodyId
     kind: str
     title: str = Field(..., max_length=120)
     category: str
     description: str = Field("", max_length=5000)
     availability: str = Field("", max_length=200)
-    needs_vetted_helper: bool = False
+    needs_vetted_helper: Flag = False
 
 
 class RewardOut(Schema):
@@ -144,14 +147,14 @@ class RewardOut(Schema):
 
 
 class RewardIn(Schema):
-    partner_id: int
-    bank_id: int
+    partner_id: BodyId
+    bank_id: BodyId
     name: str = Field(..., max_length=120)
-    credits: int
+    credits: Minutes
     restrictions: str = Field("", max_length=500)
-    off_peak_only: bool = False
+    off_peak_only: Flag = False
     age_group: str = "anyone"
-    monthly_cap: int | None = None
+    monthly_cap: Count | None = None
 
 
 class RedemptionOut(Schema):
@@ -164,6 +167,18 @@ class RedemptionOut(Schema):
 
 class RedeemIn(Schema):
     membership_number: str = Field(..., max_length=20)
+    code: str = Field(..., max_length=20, description="The member's one-time redemption code")
+
+
+class RedemptionCodeIn(Schema):
+    bank_id: BodyId
+
+
+class RedemptionCodeOut(Schema):
+    code: str = Field(..., description="Six digits, shown once: only a hash is kept")
+    membership_number: str
+    bank_id: int
+    expires_at: datetime
 
 
 def _membership(current: Viewer, membership_id: int, field: str) -> Membership:
@@ -185,30 +200,38 @@ def _organisation(current: Viewer, organisation_id: int, ability: str) -> Organi
 # --- accounts and transfers --------------------------------------------------------------------
 
 
-@router.get("/accounts", response=list[AccountOut], summary="My accounts (coordinators: all)")
+@router.get(
+    "/accounts", response=responses(list[AccountOut]), summary="My accounts (coordinators: all)"
+)
 @paginate(Pagination)
-def account_list(request: HttpRequest) -> Any:
-    return selectors.account_list_for_viewer(viewer=viewer(request))
+def account_list(
+    request: HttpRequest,
+    membership_id: int = Query(
+        0, ge=0, le=MAX_BIGINT, description="Only this membership's accounts (0: all)"
+    ),
+) -> Any:
+    accounts = selectors.account_list_for_viewer(viewer=viewer(request))
+    return accounts.filter(membership_id=membership_id) if membership_id else accounts
 
 
-@router.get("/accounts/{account_id}", response=AccountOut)
-def account_detail(request: HttpRequest, account_id: int) -> Any:
+@router.get("/accounts/{account_id}", response=responses(AccountOut))
+def account_detail(request: HttpRequest, account_id: Id) -> Any:
     return selectors.account_get(viewer=viewer(request), account_id=account_id)
 
 
 class LimitsIn(Schema):
-    floor: int | None = None
-    ceiling: int | None = None
+    floor: Minutes | None = None
+    ceiling: Minutes | None = None
     reason: str = Field(..., max_length=500)
-    follow_organisation: bool = False
+    follow_organisation: Flag = False
 
 
 @router.post(
     "/accounts/{account_id}/limits",
-    response=AccountOut,
+    response=responses(AccountOut),
     summary="Give an account its own limits, or return it to the bank's",
 )
-def account_limits(request: HttpRequest, account_id: int, payload: LimitsIn) -> Any:
+def account_limits(request: HttpRequest, account_id: Id, payload: LimitsIn) -> Any:
     selectors.account_get(viewer=viewer(request), account_id=account_id)
     return services.limits_set_for_account(
         viewer=viewer(request),
@@ -220,13 +243,15 @@ def account_limits(request: HttpRequest, account_id: int, payload: LimitsIn) -> 
     )
 
 
-@router.get("/transfers", response=list[TransferOut], summary="Transfers I can see")
+@router.get("/transfers", response=responses(list[TransferOut]), summary="Transfers I can see")
 @paginate(Pagination)
 def transfer_list(request: HttpRequest) -> Any:
     return selectors.transfer_list_for_viewer(viewer=viewer(request)).prefetch_related("entries")
 
 
-@router.post("/transfers", response={201: TransferOut}, summary="Give time or record a transfer")
+@router.post(
+    "/transfers", response=responses(TransferOut, 201), summary="Give time or record a transfer"
+)
 def transfer_create(request: HttpRequest, payload: TransferIn) -> Any:
     transfer = services.transfer_record(
         viewer=viewer(request),
@@ -238,13 +263,13 @@ def transfer_create(request: HttpRequest, payload: TransferIn) -> Any:
     return Status(201, transfer)
 
 
-@router.get("/transfers/{transfer_id}", response=TransferOut)
-def transfer_detail(request: HttpRequest, transfer_id: int) -> Transfer:
+@router.get("/transfers/{transfer_id}", response=responses(TransferOut))
+def transfer_detail(request: HttpRequest, transfer_id: Id) -> Transfer:
     return selectors.transfer_get(viewer=viewer(request), transfer_id=transfer_id)
 
 
-@router.post("/transfers/{transfer_id}/reverse", response={201: TransferOut})
-def transfer_reverse(request: HttpRequest, transfer_id: int, payload: ReverseIn) -> Any:
+@router.post("/transfers/{transfer_id}/reverse", response=responses(TransferOut, 201))
+def transfer_reverse(request: HttpRequest, transfer_id: Id, payload: ReverseIn) -> Any:
     selectors.transfer_get(viewer=viewer(request), transfer_id=transfer_id)
     reversal = services.transfer_reverse(
         viewer=viewer(request), transfer_id=transfer_id, reason=payload.reason
@@ -255,13 +280,13 @@ def transfer_reverse(request: HttpRequest, transfer_id: int, payload: ReverseIn)
 # --- exchanges -------------------------------------------------------------------------------
 
 
-@router.get("/exchanges", response=list[ExchangeOut], summary="Exchanges I can see")
+@router.get("/exchanges", response=responses(list[ExchangeOut]), summary="Exchanges I can see")
 @paginate(Pagination)
 def exchange_list(request: HttpRequest, status: str = "") -> Any:
     return selectors.exchange_list_for_viewer(viewer=viewer(request), status=status)
 
 
-@router.post("/exchanges", response={201: ExchangeOut}, summary="Propose an exchange")
+@router.post("/exchanges", response=responses(ExchangeOut, 201), summary="Propose an exchange")
 def exchange_create(request: HttpRequest, payload: ExchangeIn) -> Any:
     current = viewer(request)
     listing: Listing | None = None
@@ -279,13 +304,15 @@ def exchange_create(request: HttpRequest, payload: ExchangeIn) -> Any:
     return Status(201, exchange)
 
 
-@router.get("/exchanges/{exchange_id}", response=ExchangeOut)
-def exchange_detail(request: HttpRequest, exchange_id: int) -> Exchange:
+@router.get("/exchanges/{exchange_id}", response=responses(ExchangeOut))
+def exchange_detail(request: HttpRequest, exchange_id: Id) -> Exchange:
     return selectors.exchange_get(viewer=viewer(request), exchange_id=exchange_id)
 
 
-@router.post("/exchanges/{exchange_id}/resolve", response=ExchangeOut, summary="Resolve a dispute")
-def exchange_resolve(request: HttpRequest, exchange_id: int, payload: ResolveIn) -> Exchange:
+@router.post(
+    "/exchanges/{exchange_id}/resolve", response=responses(ExchangeOut), summary="Resolve a dispute"
+)
+def exchange_resolve(request: HttpRequest, exchange_id: Id, payload: ResolveIn) -> Exchange:
     return services.exchange_resolve(
         viewer=viewer(request),
         exchange_id=exchange_id,
@@ -297,11 +324,11 @@ def exchange_resolve(request: HttpRequest, exchange_id: int, payload: ResolveIn)
 
 @router.post(
     "/exchanges/{exchange_id}/{action}",
-    response=ExchangeOut,
+    response=responses(ExchangeOut),
     summary="accept, decline, cancel, claim, confirm or dispute",
 )
 def exchange_act(
-    request: HttpRequest, exchange_id: int, action: str, payload: ExchangeActionIn
+    request: HttpRequest, exchange_id: Id, action: str, payload: ExchangeActionIn
 ) -> Exchange:
     current = viewer(request)
     if action == "accept":
@@ -332,17 +359,23 @@ def exchange_act(
 # --- offers and requests ---------------------------------------------------------------------
 
 
-@router.get("/listings", response=list[ListingOut], summary="Browse and search offers, requests")
+@router.get(
+    "/listings", response=responses(list[ListingOut]), summary="Browse and search offers, requests"
+)
 @paginate(Pagination)
 def listing_list(
-    request: HttpRequest, kind: str = "", q: str = "", category: str = "", area: int = 0
+    request: HttpRequest,
+    kind: str = "",
+    q: str = "",
+    category: str = "",
+    area: int = Query(0, ge=0, le=MAX_BIGINT, description="An area id, or 0 for anywhere"),
 ) -> Any:
     return selectors.listing_browse(
-        viewer=viewer(request), kind=kind, search=q, category=category, area_id=area or None
+        viewer=viewer(request), kind=kind, search=q, category=category, area_id=area
     )
 
 
-@router.post("/listings", response={201: ListingOut}, summary="Offer help or ask for it")
+@router.post("/listings", response=responses(ListingOut, 201), summary="Offer help or ask for it")
 def listing_create(request: HttpRequest, payload: ListingIn) -> Any:
     current = viewer(request)
     organisation = _organisation(current, payload.organisation_id, "timebank.take_part")
@@ -350,21 +383,21 @@ def listing_create(request: HttpRequest, payload: ListingIn) -> Any:
     return Status(201, services.listing_create(viewer=current, organisation=organisation, **data))
 
 
-@router.get("/listings/{listing_id}", response=ListingOut)
-def listing_detail(request: HttpRequest, listing_id: int) -> Listing:
+@router.get("/listings/{listing_id}", response=responses(ListingOut))
+def listing_detail(request: HttpRequest, listing_id: Id) -> Listing:
     return selectors.listing_get(viewer=viewer(request), listing_id=listing_id)
 
 
 # --- rewards and redemptions -----------------------------------------------------------------
 
 
-@router.get("/rewards", response=list[RewardOut], summary="Rewards I can use or redeem")
+@router.get("/rewards", response=responses(list[RewardOut]), summary="Rewards I can use or redeem")
 @paginate(Pagination)
 def reward_list(request: HttpRequest) -> Any:
     return selectors.reward_list_for_viewer(viewer=viewer(request))
 
 
-@router.post("/rewards", response={201: RewardOut}, summary="A partner lists a reward")
+@router.post("/rewards", response=responses(RewardOut, 201), summary="A partner lists a reward")
 def reward_create(request: HttpRequest, payload: RewardIn) -> Any:
     current = viewer(request)
     partner = Organisation.objects.filter(pk=payload.partner_id).first()
@@ -390,19 +423,44 @@ def reward_create(request: HttpRequest, payload: RewardIn) -> Any:
 
 @router.post(
     "/rewards/{reward_id}/redemptions",
-    response={201: RedemptionOut},
-    summary="Redeem a reward for a member, by membership number",
+    response=responses(RedemptionOut, 201),
+    summary="Redeem a reward for a member, by membership number and their one-time code",
 )
-def reward_redeem(request: HttpRequest, reward_id: int, payload: RedeemIn) -> Any:
+def reward_redeem(request: HttpRequest, reward_id: Id, payload: RedeemIn) -> Any:
     current = viewer(request)
     reward: Reward = selectors.reward_get(viewer=current, reward_id=reward_id)
     redemption: Redemption = services.reward_redeem(
-        viewer=current, reward_id=reward.pk, membership_number=payload.membership_number
+        viewer=current,
+        reward_id=reward.pk,
+        membership_number=payload.membership_number,
+        code=payload.code,
     )
     return Status(201, redemption)
 
 
-@router.get("/redemptions", response=list[RedemptionOut], summary="My redemptions, or my venue's")
+@router.post(
+    "/redemption-codes",
+    response=responses(RedemptionCodeOut, 201),
+    summary="Get my one-time code for spending credits at a partner",
+)
+def redemption_code_issue(request: HttpRequest, payload: RedemptionCodeIn) -> Any:
+    row, code = services.redemption_code_issue(
+        viewer=viewer(request), organisation_id=payload.bank_id
+    )
+    return Status(
+        201,
+        {
+            "code": code,
+            "membership_number": row.membership.number,
+            "bank_id": row.membership.organisation_id,
+            "expires_at": row.expires_at,
+        },
+    )
+
+
+@router.get(
+    "/redemptions", response=responses(list[RedemptionOut]), summary="My redemptions, or my venue's"
+)
 @paginate(Pagination)
 def redemption_list(request: HttpRequest) -> Any:
     return selectors.redemption_list_for_viewer(viewer=viewer(request))

@@ -5,3 +5,11 @@ class TimebankConfig(AppConfig):
     name = "coproduce.timebank"
     label = "timebank"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from coproduce.people.activation import on_membership_activated
+        from coproduce.timebank import notices  # noqa: F401  (the events it raises)
+        from coproduce.timebank.services import member_accounts_open
+
+        # Every active membership has its hours account from the moment it is active.
+        on_membership_activated(member_accounts_open)

@@ -237,7 +237,7 @@ def load(*, stdout: TextIO) -> None:
     )
     rich = list(
         Account.objects.filter(membership__in=people, balance__gte=240)
-        .select_related("membership")
+        .select_related("membership__person")
         .order_by("pk")[:40]
     )
     for index, account in enumerate(rich):
@@ -246,10 +246,15 @@ def load(*, stdout: TextIO) -> None:
         reward, desk = (film, clerk) if index % 2 else (swim, admin)
         try:
             with transaction.atomic():
+                # The member shows the desk the one-time code from their time bank page.
+                _code, code = services.redemption_code_issue(
+                    viewer=_as(account.membership.person), organisation_id=home.pk
+                )
                 services.reward_redeem(
                     viewer=desk,
                     reward_id=reward.pk,
                     membership_number=account.membership.number,
+                    code=code,
                     at=at,
                 )
         except CoproduceError:

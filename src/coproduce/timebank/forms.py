@@ -7,10 +7,17 @@ from typing import Any
 from django import forms
 
 from coproduce.errors import InvalidInput
+from coproduce.people.forms import MembershipNumberField
 from coproduce.people.models import Area, Organisation
+from coproduce.people.numbers import membership_number_normalise
 from coproduce.timebank.amounts import hours_parse
 from coproduce.timebank.models import AgeGroup, Category, GroupDirection, ListingKind, Reward
-from coproduce.timebank.services import AgencyDirection, Resolution
+from coproduce.timebank.services import (
+    EXCHANGE_DATES,
+    MAX_MONTHLY_CAP,
+    AgencyDirection,
+    Resolution,
+)
 from coproduce.web.forms import DateTimeInput, ShortModelChoiceField
 
 HOURS_HELP = "Like 1:30, 1.5 or 90m."
@@ -94,6 +101,7 @@ class ProposeForm(forms.Form):
         label="When",
         required=False,
         widget=DateTimeInput,
+        validators=[EXCHANGE_DATES],
     )
 
 
@@ -114,17 +122,16 @@ class ResolveForm(forms.Form):
 
 
 class RecordTransferForm(forms.Form):
-    payer = forms.CharField(label="Membership number of the person giving credits", max_length=20)
-    payee = forms.CharField(label="Membership number of the person receiving", max_length=20)
+    payer = MembershipNumberField(label="Membership number of the person giving credits")
+    payee = MembershipNumberField(label="Membership number of the person receiving")
     hours = HoursField(label="Hours")
     reason = forms.CharField(label="Reason", widget=forms.Textarea)
 
 
 class GroupForm(forms.Form):
-    host = forms.CharField(
+    host = MembershipNumberField(
         label="Host's membership number",
         required=False,
-        max_length=20,
         help_text="Leave empty when the organisation hosts the session.",
     )
     participants = forms.CharField(
@@ -140,14 +147,15 @@ class GroupForm(forms.Form):
 
     def participant_numbers(self) -> list[str]:
         raw = self.cleaned_data["participants"].replace(",", "\n")
-        return [line.strip() for line in raw.splitlines() if line.strip()]
+        numbers = (membership_number_normalise(line) for line in raw.splitlines())
+        return [number for number in numbers if number]
 
 
 AWARD = "award"
 
 
 class AgencyForm(forms.Form):
-    number = forms.CharField(label="Membership number", max_length=20)
+    number = MembershipNumberField(label="Membership number")
     kind = forms.ChoiceField(
         label="What happened?",
         choices=[*AgencyDirection.CHOICES, (AWARD, "Time credits awarded for a contribution")],
@@ -183,7 +191,10 @@ class RewardForm(forms.Form):
     )
     age_group = forms.ChoiceField(label="Who is it for?", choices=AgeGroup.choices)
     monthly_cap = forms.IntegerField(
-        label="Most times a member may have it each month", required=False, min_value=1
+        label="Most times a member may have it each month",
+        required=False,
+        min_value=1,
+        max_value=MAX_MONTHLY_CAP,
     )
 
     def __init__(self, *args: Any, banks: Any = None, **kwargs: Any) -> None:
@@ -193,7 +204,16 @@ class RewardForm(forms.Form):
 
 class RedeemForm(forms.Form):
     reward = ShortModelChoiceField(label="Reward", queryset=Reward.objects.none())
-    membership_number = forms.CharField(label="Membership number", max_length=20)
+    membership_number = MembershipNumberField(label="Membership number")
+    code = forms.CharField(
+        label="Redemption code",
+        max_length=20,
+        help_text=(
+            "The member's one-time code: 6 digits on their time bank's rewards page, "
+            "good for 10 minutes."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
 
     def __init__(self, *args: Any, rewards: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

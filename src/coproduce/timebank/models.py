@@ -7,13 +7,25 @@ Only ``services.transfer_post`` writes ``Transfer`` and ``Entry`` rows or change
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from coproduce.people.models import Area, Membership, Organisation, Person
 
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler
+
 MAX_EXCHANGE_MINUTES = 24 * 60
+# The largest single transfer a bank allows unless it sets its own (BankLimits): large
+# enough for a big group session, a year of agency time or a county's dividend, small enough
+# that a typo (or 2^62) never reaches a balance. No bank may set more than the hard maximum,
+# so no run of transfers can carry a balance past a 64-bit column.
+DEFAULT_MAX_TRANSFER = {"minutes": 1_000 * 60, "pence": 1_000_000 * 100}
+HARD_MAX_TRANSFER = 10**12
 
 
 class Unit(models.TextChoices):
@@ -35,6 +47,33 @@ class AccountKind(models.TextChoices):
     DIVIDEND = "dividend", "Dividends paid from savings"
     AREA_POT = "area_pot", "Area community pot"
     DELIVERY = "delivery", "Project delivery spend"
+
+
+class IsInteger(models.Func):
+    """True when the value is stored as an integer. A SQLite column takes any type: a
+    balance pushed past 64 bits there silently becomes a float. PostgreSQL's bigint column
+    already refuses it; the check states the same promise on both."""
+
+    arity = 1
+    output_field = models.BooleanField()
+    template = "(%(expressions)s IS NOT NULL)"
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> Any:
+        return self.as_sql(
+            compiler, connection, template="typeof(%(expressions)s) = 'integer'", **extra_context
+        )
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="pg_typeof(%(expressions)s) = 'bigint'::regtype",
+            **extra_context,
+        )
 
 
 class Account(models.Model):
@@ -74,6 +113,9 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=Q(floor__isnull=True) | Q(balance__gte=F("floor")),
                 name="account_balance_at_or_above_floor",
+            ),
+            models.CheckConstraint(
+                condition=IsInteger("balance"), name="account_balance_is_integer"
             ),
             models.CheckConstraint(
                 condition=Q(ceiling__isnull=True) | Q(balance__lte=F("ceiling")),
@@ -216,13 +258,16 @@ class Entry(models.Model):
 
 
 class BankLimits(models.Model):
-    """The default floor and ceiling of member accounts in one bank."""
+    """The default floor and ceiling of member accounts in one bank, and the largest single
+    transfer its books take in each unit (empty: ``DEFAULT_MAX_TRANSFER``)."""
 
     organisation = models.OneToOneField(
         Organisation, on_delete=models.CASCADE, related_name="timebank_limits"
     )
     member_floor = models.BigIntegerField(null=True, blank=True)
     member_ceiling = models.BigIntegerField(null=True, blank=True)
+    max_transfer_minutes = models.BigIntegerField(null=True, blank=True)
+    max_transfer_pence = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "bank limits"
@@ -234,6 +279,16 @@ class BankLimits(models.Model):
             models.CheckConstraint(
                 condition=Q(member_ceiling__isnull=True) | Q(member_ceiling__gte=0),
                 name="banklimits_ceiling_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_transfer_minutes__isnull=True)
+                | Q(max_transfer_minutes__gt=0, max_transfer_minutes__lte=HARD_MAX_TRANSFER),
+                name="banklimits_max_transfer_minutes_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_transfer_pence__isnull=True)
+                | Q(max_transfer_pence__gt=0, max_transfer_pence__lte=HARD_MAX_TRANSFER),
+                name="banklimits_max_transfer_pence_in_range",
             ),
         ]
 
@@ -476,6 +531,63 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reward} for {self.membership.number}"
+
+
+class RedemptionCode(models.Model):
+    """A one-time code a member shows at a partner's desk to prove the redemption is theirs:
+    the membership number alone is no proof. Only a keyed hash of the code is stored; a code
+    is open until it is used, replaced by a newer one or expires."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="timebank_redemption_codes"
+    )
+    code_hash = models.CharField(max_length=64)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    redemption = models.OneToOneField(
+        Redemption, null=True, blank=True, on_delete=models.PROTECT, related_name="code"
+    )
+    replaced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-issued_at", "-pk")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("issued_at")), name="redemptioncode_expires_later"
+            ),
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True, redemption__isnull=True)
+                | Q(used_at__isnull=False, redemption__isnull=False),
+                name="redemptioncode_used_iff_redemption",
+            ),
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=Q(used_at__isnull=True, replaced_at__isnull=True),
+                name="redemptioncode_one_open_per_membership",
+            ),
+        ]
+        indexes = [models.Index(fields=["membership", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"Redemption code for {self.membership.number}"
+
+
+class RedemptionCodeMiss(models.Model):
+    """A wrong code typed at a partner's desk for a membership: too many in a short time and
+    the desk is refused for a while, so six digits cannot be guessed."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="+")
+    partner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    entered_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-entered_at", "-pk")
+        indexes = [models.Index(fields=["membership", "entered_at"])]
+
+    def __str__(self) -> str:
+        return f"Wrong redemption code for {self.membership.number}"
 
 
 class Agreement(models.Model):

@@ -52,6 +52,7 @@ def dashboard_panels(viewer: Viewer) -> list[Panel]:
             "bank": account.organisation,
             "balance": amount_format(account.balance),
             "url": reverse("timebank:dashboard", args=[account.organisation_id]),
+            "rewards_url": reverse("timebank:rewards", args=[account.organisation_id]),
         }
         for account in accounts
     ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from coproduce.errors import InvalidInput, NotFound
 from coproduce.people import permissions
 from coproduce.people.models import Membership, MembershipStatus, Organisation, Role
+from coproduce.people.numbers import membership_number_normalise
 from coproduce.people.permissions import Viewer
 from coproduce.timebank.models import (
     Account,
@@ -113,7 +114,7 @@ def membership_by_number(
     permissions.check(viewer, "timebank.broker", organisation.pk, action="record time for members")
     membership = (
         Membership.objects.select_related("person", "organisation")
-        .filter(organisation=organisation, number=number.strip().upper())
+        .filter(organisation=organisation, number=membership_number_normalise(number))
         .first()
     )
     if membership is None:
@@ -244,7 +245,8 @@ def statement(*, viewer: Viewer, account: Account) -> Iterator[StatementRow]:
         )
 
 
-def recent_entries(*, account: Account, limit: int = 10) -> list[Entry]:
+def _recent_entries(*, account: Account, limit: int = 10) -> list[Entry]:
+    # Unscoped: ``dashboard`` passes the viewer's own account, from ``own_account``.
     return list(
         Entry.objects.filter(account=account)
         .select_related("transfer")
@@ -297,9 +299,10 @@ def listing_browse(
     area_id: int | None = None,
     needs_vetted_helper: bool | None = None,
     organisation_id: int | None = None,
+    cards: bool = False,
 ) -> QuerySet[Listing]:
     """Active offers and requests of active members, in the banks where the viewer takes
-    part."""
+    part. ``cards`` loads just what a result card shows, in the same query as the page."""
     banks = viewer.organisation_ids("timebank.take_part")
     if organisation_id is not None:
         permissions.check(
@@ -324,7 +327,8 @@ def listing_browse(
         queryset = queryset.filter(area_id=area_id)
     if needs_vetted_helper is not None:
         queryset = queryset.filter(needs_vetted_helper=needs_vetted_helper)
-    return _search(queryset, search.strip()).order_by("-created_at", "-pk")
+    found = _search(queryset, search.strip()).order_by("-created_at", "-pk")
+    return _cards(found) if cards else found
 
 
 # Only what a result card shows: building full member and person rows for every card cost
@@ -341,9 +345,8 @@ CARD_FIELDS = (
 )
 
 
-def listing_cards(listings: QuerySet[Listing]) -> QuerySet[Listing]:
-    """``listing_browse``'s results with just what a result card shows, loaded in the same
-    query as the page."""
+def _cards(listings: QuerySet[Listing]) -> QuerySet[Listing]:
+    # Unscoped: it only narrows the columns of a queryset its caller has already scoped.
     return (
         listings.select_related(None)
         .select_related("membership__person", "area")
@@ -351,10 +354,11 @@ def listing_cards(listings: QuerySet[Listing]) -> QuerySet[Listing]:
     )
 
 
-def listing_page(*, listing_ids: list[int]) -> list[Listing]:
-    """The listings of one page of ``listing_browse`` (which chose and authorised the
-    ids), in the same order, with their owners and areas."""
-    found = listing_cards(Listing.objects.all()).in_bulk(listing_ids)
+def listing_page(*, viewer: Viewer, listing_ids: list[int]) -> list[Listing]:
+    """The listings of one page of ``listing_browse`` (which chose the ids), in the same
+    order, with their owners and areas; only those in banks where the viewer takes part."""
+    banks = viewer.organisation_ids("timebank.take_part")
+    found = _cards(Listing.objects.filter(organisation_id__in=banks)).in_bulk(listing_ids)
     return [found[pk] for pk in listing_ids if pk in found]
 
 
@@ -497,7 +501,7 @@ def dashboard(*, viewer: Viewer, organisation: Organisation) -> Dashboard:
         organisation=organisation,
         membership=membership,
         account=account,
-        figures=figures_for(account=account),
+        figures=_figures_for(account=account),
         listings=list(
             listing_list_own(viewer=viewer)
             .filter(organisation=organisation)
@@ -515,7 +519,7 @@ def dashboard(*, viewer: Viewer, organisation: Organisation) -> Dashboard:
             if e.status == ExchangeStatus.DISPUTED
             or (e.status == ExchangeStatus.CLAIMED and e.claimed_by_id == viewer.person_id)
         ],
-        recent=recent_entries(account=account) if account else [],
+        recent=_recent_entries(account=account) if account else [],
     )
 
 
@@ -603,18 +607,19 @@ def statistics(*, viewer: Viewer, organisation: Organisation, months: int = 12) 
 
 
 def own_figures(*, viewer: Viewer, organisation: Organisation) -> OwnFigures:
-    return figures_for(account=own_account(viewer=viewer, organisation=organisation))
+    return _figures_for(account=own_account(viewer=viewer, organisation=organisation))
 
 
-def figures_for(*, account: Account | None) -> OwnFigures:
-    """Hours given and received in exchanges, leaving out reversed ones. ``account`` must
-    be one the viewer may see."""
+def _figures_for(*, account: Account | None) -> OwnFigures:
+    """Hours given and received in exchanges and in time with the organisation (a staff
+    member's weekly hours are agency transfers), leaving out reversed ones."""
+    # Unscoped: its callers pass the viewer's own account, from ``own_account``.
     if account is None:
         return OwnFigures(0, 0, 0)
     rows = Entry.objects.filter(
         account=account,
         transfer__unit=Unit.MINUTES,
-        transfer__kind__in=EXCHANGE_KINDS,
+        transfer__kind__in=(*EXCHANGE_KINDS, TransferKind.AGENCY),
         transfer__reversed_by__isnull=True,
     ).aggregate(
         given=Sum("amount", filter=Q(amount__gt=0)),

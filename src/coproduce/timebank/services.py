@@ -7,8 +7,9 @@ permission, validates, writes and records what happened.
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -16,6 +17,7 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from coproduce.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coproduce.people import permissions
@@ -27,10 +29,14 @@ from coproduce.people.models import (
     OrganisationKind,
     Person,
 )
+from coproduce.people.numbers import membership_number_normalise
 from coproduce.people.permissions import Viewer
 from coproduce.people.services import history_record
+from coproduce.timebank import notices
 from coproduce.timebank.amounts import amount_format
 from coproduce.timebank.models import (
+    DEFAULT_MAX_TRANSFER,
+    HARD_MAX_TRANSFER,
     MAX_EXCHANGE_MINUTES,
     Account,
     AccountKind,
@@ -47,16 +53,39 @@ from coproduce.timebank.models import (
     ListingKind,
     ListingStatus,
     Redemption,
+    RedemptionCode,
+    RedemptionCodeMiss,
     Reward,
     Transfer,
     TransferKind,
     Unit,
 )
+from coproduce.web.forms import DateWindow
 
+# An exchange is arranged for the coming year, or recorded up to a year after it happened.
+EXCHANGE_DATES = DateWindow(
+    earliest=lambda: timezone.localdate() - timedelta(days=365),
+    latest=lambda: timezone.localdate() + timedelta(days=365),
+    message="Choose a date from {earliest} to {latest}.",
+)
+
+# A member's code for spending credits at a partner: six digits, for ten minutes, once.
+# Five wrong codes for one membership within fifteen minutes shut the desks out until the
+# oldest of them is fifteen minutes old.
+REDEMPTION_CODE_DIGITS = 6
+REDEMPTION_CODE_LIFETIME = timedelta(minutes=10)
+REDEMPTION_CODE_MISSES = 5
+REDEMPTION_CODE_MISS_WINDOW = timedelta(minutes=15)
 # A new bank lets members go ten hours into debt before it asks them to give some time.
 DEFAULT_MEMBER_FLOOR = -600
 DEFAULT_MEMBER_CEILING: int | None = None
 REMIND_AFTER = timedelta(days=3)
+# The bank's own accounts a transfer keyed by hand may start or end in.
+OWN_ACCOUNT_KINDS = (AccountKind.AGENCY, AccountKind.POT)
+# Reward.monthly_cap is a small integer column.
+MAX_MONTHLY_CAP = 1000
+# What a 64-bit balance column holds.
+BALANCE_MIN, BALANCE_MAX = -(2**63), 2**63 - 1
 
 
 # --- the ledger ------------------------------------------------------------------------------
@@ -87,6 +116,7 @@ def transfer_post(
     kind: str,
     reason: str,
     operator: Person | None,
+    books: Collection[int],
     on_behalf_of: Person | None = None,
     exchange: Exchange | None = None,
     listing: Listing | None = None,
@@ -96,7 +126,11 @@ def transfer_post(
 ) -> Transfer:
     """The one door to the ledger. Locks every account row (select_for_update, in id order,
     so two transfers cannot deadlock), checks limits, writes the transfer and its entries
-    and moves the cached balances, all in one transaction. Callers check permission."""
+    and moves the cached balances, all in one transaction.
+
+    ``books`` are the ids of the organisations whose accounts the caller may touch, worked
+    out by the calling service from the viewer's permissions (both banks for an exchange
+    under an agreement); a leg in any other bank's books is refused as not found."""
     if kind not in TransferKind.values:
         raise InvalidInput("kind", f"“{kind}” is not a kind of transfer.")
     if not reason.strip():
@@ -112,7 +146,7 @@ def transfer_post(
         deltas[leg.account.pk] = leg.amount
 
     locked = _lock(sorted(deltas))
-    if len(locked) != len(deltas):
+    if len(locked) != len(deltas) or any(a.organisation_id not in books for a in locked):
         raise NotFound("One of the accounts does not exist.")
     units = {account.unit for account in locked}
     if len(units) != 1:
@@ -123,6 +157,10 @@ def transfer_post(
         by_bank[account.organisation_id] += deltas[account.pk]
     if any(total != 0 for total in by_bank.values()):
         raise InvalidInput(None, "A transfer's entries must sum to zero in each bank's books.")
+    amount = sum(amount for amount in deltas.values() if amount > 0)
+    if reverses is None:
+        # A reversal undoes what was once allowed, even if the bank has lowered its maximum.
+        _check_maximum(locked, amount, unit)
 
     for account in locked:
         if (
@@ -137,6 +175,8 @@ def transfer_post(
             )
     for account in locked:
         new_balance = account.balance + deltas[account.pk]
+        if not BALANCE_MIN <= new_balance <= BALANCE_MAX:
+            raise InvalidInput("amount", "That would take a balance past what the ledger holds.")
         if account.floor is not None and new_balance < account.floor:
             named = _named(account.pk)
             raise InvalidInput(
@@ -161,7 +201,7 @@ def transfer_post(
         organisation_id=payer_bank,
         kind=kind,
         unit=unit,
-        amount=sum(amount for amount in deltas.values() if amount > 0),
+        amount=amount,
         operator=operator,
         on_behalf_of=on_behalf_of,
         reason=reason.strip(),
@@ -192,8 +232,10 @@ def transfer_post(
 # longer compiling them than the database spends running them (bench/ledger.py measures
 # the posting rate against a raw loop). Values are always parameters, never formatted in.
 _LOCK_SQL = (
-    "SELECT a.id, a.organisation_id, a.kind, a.unit, a.balance, a.floor, a.ceiling, m.status "
+    "SELECT a.id, a.organisation_id, a.kind, a.unit, a.balance, a.floor, a.ceiling, m.status, "
+    "l.max_transfer_minutes, l.max_transfer_pence "
     "FROM timebank_account a LEFT JOIN people_membership m ON m.id = a.membership_id "
+    "LEFT JOIN timebank_banklimits l ON l.organisation_id = a.organisation_id "
     "WHERE a.id IN ({placeholders}) ORDER BY a.id"
 )
 _INSERT_TRANSFER_SQL = (
@@ -252,6 +294,26 @@ class _Locked:
     floor: int | None
     ceiling: int | None
     membership_status: str | None
+    max_transfer_minutes: int | None
+    max_transfer_pence: int | None
+
+    @property
+    def max_transfer(self) -> int:
+        """The largest single transfer this account's bank takes in its unit."""
+        own = self.max_transfer_pence if self.unit == Unit.PENCE else self.max_transfer_minutes
+        return own if own is not None else DEFAULT_MAX_TRANSFER[self.unit]
+
+
+def _check_maximum(locked: Sequence[_Locked], amount: int, unit: str) -> None:
+    over = [account for account in locked if amount > account.max_transfer]
+    if over:
+        tightest = min(over, key=lambda account: account.max_transfer)
+        bank = Organisation.objects.only("name").get(pk=tightest.organisation_id)
+        raise InvalidInput(
+            "amount",
+            f"A single transfer cannot be more than "
+            f"{amount_format(tightest.max_transfer, unit)}, the limit set by {bank.name}.",
+        )
 
 
 def _named(account_id: int) -> Account:
@@ -288,13 +350,59 @@ def member_account(membership: Membership, unit: str = Unit.MINUTES) -> Account:
         defaults={
             "organisation_id": membership.organisation_id,
             "kind": AccountKind.MEMBER,
-            "name": f"{membership.person.display_name} ({membership.number})",
+            "name": _member_account_name(membership),
             "floor": floor,
             "ceiling": ceiling,
             "own_limits": own_limits,
         },
     )
     return account
+
+
+def _member_account_name(membership: Membership) -> str:
+    """``Ada Lovelace (HOL00042)``, the name cut so the whole fits the column (a 200-character
+    name is allowed, and PostgreSQL refuses a longer value where SQLite would store it)."""
+    suffix = f" ({membership.number})"
+    room = Account._meta.get_field("name").max_length - len(suffix)  # type: ignore[operator]
+    return membership.person.display_name[:room].rstrip() + suffix
+
+
+def member_accounts_open(memberships: Sequence[Membership]) -> None:
+    """The time bank's hook on the membership door (people.activation): every membership
+    that becomes active has its hours account from that moment, opened with its bank's
+    limits. Idempotent, and a bulk insert for seeding's batches; runs in the door's
+    transaction."""
+    have = set(
+        Account.objects.filter(
+            membership_id__in=[membership.pk for membership in memberships], unit=Unit.MINUTES
+        ).values_list("membership_id", flat=True)
+    )
+    missing = [membership for membership in memberships if membership.pk not in have]
+    if not missing:
+        return
+    limits = {
+        row.organisation_id: (row.member_floor, row.member_ceiling)
+        for row in BankLimits.objects.filter(
+            organisation_id__in={membership.organisation_id for membership in missing}
+        )
+    }
+    defaults = (DEFAULT_MEMBER_FLOOR, DEFAULT_MEMBER_CEILING)
+    Account.objects.bulk_create(
+        [
+            Account(
+                organisation_id=membership.organisation_id,
+                kind=AccountKind.MEMBER,
+                unit=Unit.MINUTES,
+                membership=membership,
+                name=_member_account_name(membership),
+                floor=limits.get(membership.organisation_id, defaults)[0],
+                ceiling=limits.get(membership.organisation_id, defaults)[1],
+                own_limits=False,
+            )
+            for membership in missing
+        ],
+        batch_size=1000,
+    )
 
 
 def organisation_account(
@@ -374,7 +482,11 @@ def transfer_record(
     reason: str,
 ) -> Transfer:
     """A member pays another member of their bank directly, or a coordinator records a
-    transfer between any two accounts of their bank on the payer's behalf."""
+    transfer on the payer's behalf. Either end is an active member's account or the bank's
+    own (agency account, community pot): never a partner's or another bank's clearing
+    account, which move only through redemptions and exchanges under an agreement. Between
+    two members it is an exchange (the coordinator recorded as the operator); otherwise an
+    adjustment."""
     pair = {
         account.pk: account
         for account in Account.objects.select_related("membership__person", "organisation").filter(
@@ -406,7 +518,15 @@ def transfer_record(
                 "to_account",
                 "Time moves between banks only through an exchange under an agreement.",
             )
-        kind = TransferKind.ADJUSTMENT
+        both_members = AccountKind.MEMBER == source.kind == target.kind
+        kind = TransferKind.EXCHANGE if both_members else TransferKind.ADJUSTMENT
+    for field, end, verb in (("from_account", source, "from"), ("to_account", target, "to")):
+        if end.kind != AccountKind.MEMBER and end.kind not in OWN_ACCOUNT_KINDS:
+            raise InvalidInput(
+                field,
+                f"Time can be moved only {verb} a member's account or the bank's own "
+                f"agency account or community pot, not “{end.name}”.",
+            )
     if source.pk == target.pk or (
         source.membership is not None
         and target.membership is not None
@@ -420,6 +540,7 @@ def transfer_record(
         kind=kind,
         reason=reason,
         operator=viewer.person,
+        books={source.organisation_id},
         on_behalf_of=source.membership.person if source.membership else None,
     )
     history_record(
@@ -478,6 +599,7 @@ def transfer_reverse(*, viewer: Viewer, transfer_id: int, reason: str) -> Transf
         kind=TransferKind.REVERSAL,
         reason=reason,
         operator=viewer.person,
+        books=_reversal_books(viewer, original, banks),
         on_behalf_of=original.on_behalf_of,
         exchange=original.exchange,
         listing=original.listing,
@@ -494,6 +616,16 @@ def transfer_reverse(*, viewer: Viewer, transfer_id: int, reason: str) -> Transf
     return reversal
 
 
+def _reversal_books(viewer: Viewer, original: Transfer, banks: Sequence[int]) -> set[int]:
+    """The banks the viewer coordinates; for an exchange across an agreement, both banks."""
+    books = {bank for bank in banks if permissions.may(viewer, "timebank.coordinate", bank)}
+    if original.kind == TransferKind.CROSS_BANK and len(banks) == 2:
+        first, second = Organisation.objects.filter(pk__in=banks).order_by("pk")
+        if agreement_between(first, second) is not None:
+            books.update(banks)
+    return books
+
+
 # --- limits ----------------------------------------------------------------------------------
 
 
@@ -502,6 +634,11 @@ def _check_limits(floor: int | None, ceiling: int | None) -> None:
         raise InvalidInput("floor", "The lowest balance must be zero or below.")
     if ceiling is not None and ceiling < 0:
         raise InvalidInput("ceiling", "The highest balance must be zero or above.")
+    for field, value in (("floor", floor), ("ceiling", ceiling)):
+        if value is not None and abs(value) > HARD_MAX_TRANSFER:
+            raise InvalidInput(
+                field, f"A limit must be within {amount_format(HARD_MAX_TRANSFER)} of zero."
+            )
 
 
 def _outside(accounts: Sequence[Account], floor: int | None, ceiling: int | None) -> None:
@@ -632,6 +769,53 @@ def limits_set_for_account(
         detail={"floor": floor, "ceiling": ceiling},
     )
     return account
+
+
+def max_transfer(organisation_id: int, unit: str) -> int:
+    """The largest single transfer ``organisation``'s books take in ``unit``."""
+    limits = BankLimits.objects.filter(organisation_id=organisation_id).first()
+    own = None
+    if limits is not None:
+        own = limits.max_transfer_pence if unit == Unit.PENCE else limits.max_transfer_minutes
+    return own if own is not None else DEFAULT_MAX_TRANSFER[unit]
+
+
+@transaction.atomic
+def max_transfer_set(
+    *, viewer: Viewer, organisation_id: int, unit: str, maximum: int | None, reason: str
+) -> BankLimits:
+    """Set the largest single transfer the bank's books take in ``unit`` (None: the
+    default). Locks the bank's limits row, so it changes between two transfers, not
+    during one."""
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None:
+        raise NotFound()
+    permissions.check(viewer, "timebank.set_limits", organisation.pk, action="set limits")
+    if unit not in Unit.values:
+        raise InvalidInput("unit", "Choose minutes or pence.")
+    if maximum is not None and not 0 < maximum <= HARD_MAX_TRANSFER:
+        raise InvalidInput(
+            "maximum",
+            f"The largest single transfer must be more than zero and at most "
+            f"{amount_format(HARD_MAX_TRANSFER, unit)}.",
+        )
+    if not reason.strip():
+        raise InvalidInput("reason", "Say why the limit is changing.")
+    floor, ceiling = _bank_limits(organisation)
+    limits, _ = BankLimits.objects.select_for_update().get_or_create(
+        organisation=organisation, defaults={"member_floor": floor, "member_ceiling": ceiling}
+    )
+    field = "max_transfer_pence" if unit == Unit.PENCE else "max_transfer_minutes"
+    setattr(limits, field, maximum)
+    limits.save(update_fields=[field])
+    history_record(
+        actor=viewer.person,
+        organisation=organisation,
+        action="timebank.max_transfer_set",
+        subject=limits,
+        detail={"unit": unit, "maximum": maximum, "reason": reason.strip()},
+    )
+    return limits
 
 
 # --- offers and requests ---------------------------------------------------------------------
@@ -896,6 +1080,8 @@ def exchange_propose(
             action="arrange exchanges for others",
         )
     _positive_minutes(minutes)
+    if scheduled_for is not None and (problem := EXCHANGE_DATES.problem(scheduled_for)):
+        raise InvalidInput("scheduled_for", problem)
     if provider.person_id == receiver.person_id:
         raise InvalidInput(None, "You cannot exchange time with yourself.")
     for membership in (provider, receiver):
@@ -932,6 +1118,7 @@ def exchange_propose(
         subject=exchange,
         detail={"minutes": minutes},
     )
+    notices.exchange_notify(exchange=exchange, event=notices.EXCHANGE_PROPOSED, actor=viewer.person)
     return exchange
 
 
@@ -978,6 +1165,15 @@ def _other_party(exchange: Exchange, person_id: int | None) -> Person:
     return exchange.provider.person
 
 
+_NOTICE_FOR_ACTION = {
+    "accepted": notices.EXCHANGE_ACCEPTED,
+    "declined": notices.EXCHANGE_DECLINED,
+    "cancelled": notices.EXCHANGE_DECLINED,
+    "claimed": notices.EXCHANGE_CLAIMED,
+    "confirmed": notices.EXCHANGE_CONFIRMED,
+}
+
+
 def _finish(exchange: Exchange, viewer: Viewer, action: str, **detail: object) -> Exchange:
     exchange.save()
     history_record(
@@ -987,6 +1183,10 @@ def _finish(exchange: Exchange, viewer: Viewer, action: str, **detail: object) -
         subject=exchange,
         detail=dict(detail),
     )
+    if action in _NOTICE_FOR_ACTION:
+        notices.exchange_notify(
+            exchange=exchange, event=_NOTICE_FOR_ACTION[action], actor=viewer.person
+        )
     return exchange
 
 
@@ -1081,6 +1281,8 @@ def _exchange_post(
         kind=kind,
         reason=exchange.description,
         operator=operator,
+        # The two banks of an exchange under an agreement (checked above), or the one bank.
+        books={provider.organisation_id, receiver.organisation_id},
         on_behalf_of=receiver.person,
         exchange=exchange,
         listing=exchange.listing,
@@ -1252,6 +1454,7 @@ def group_exchange_record(
         kind=TransferKind.GROUP,
         reason=description,
         operator=viewer.person,
+        books={organisation.pk},
         group=group,
         occurred_at=group.occurred_at,
     )
@@ -1303,6 +1506,7 @@ def agency_time_record(
         kind=TransferKind.AGENCY,
         reason=reason,
         operator=viewer.person,
+        books={membership.organisation_id},
         on_behalf_of=membership.person,
         occurred_at=occurred_at,
     )
@@ -1338,6 +1542,7 @@ def credit_award(
         kind=TransferKind.AWARD,
         reason=reason,
         operator=viewer.person,
+        books={membership.organisation_id},
         on_behalf_of=membership.person,
         occurred_at=occurred_at,
     )
@@ -1375,10 +1580,20 @@ def reward_create(
         raise InvalidInput("name", "Enter the reward's name, like “Off-peak swim”.")
     if credits <= 0:
         raise InvalidInput("credits", "A reward costs more than zero credits.")
+    # Redeeming moves the credits in one transfer: it cannot cost more than one may carry.
+    most = max_transfer(bank.pk, Unit.MINUTES)
+    if credits > most:
+        raise InvalidInput(
+            "credits",
+            f"A reward cannot cost more than {amount_format(most)}, the largest single "
+            f"transfer {bank.name} allows.",
+        )
     if age_group not in AgeGroup.values:
         raise InvalidInput("age_group", "Choose who the reward is for.")
-    if monthly_cap is not None and monthly_cap <= 0:
-        raise InvalidInput("monthly_cap", "The monthly cap must be at least 1, or left empty.")
+    if monthly_cap is not None and not 0 < monthly_cap <= MAX_MONTHLY_CAP:
+        raise InvalidInput(
+            "monthly_cap", f"The monthly cap must be from 1 to {MAX_MONTHLY_CAP}, or left empty."
+        )
     reward = Reward.objects.create(
         partner=partner,
         bank=bank,
@@ -1423,12 +1638,150 @@ def _age_on(born: date, today: date) -> int:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+def _redemption_code_hash(membership_id: int, code: str) -> str:
+    # Keyed by the site's secret and the membership: a copy of the table alone does not let
+    # anyone try the million six-digit codes against it.
+    return salted_hmac(
+        "coproduce.timebank.RedemptionCode", f"{membership_id}:{code}", algorithm="sha256"
+    ).hexdigest()
+
+
 @transaction.atomic
+def redemption_code_issue(*, viewer: Viewer, organisation_id: int) -> tuple[RedemptionCode, str]:
+    """A member asks for a one-time code to spend credits at a partner of their bank. Returns
+    the code's record and the code itself, which is shown to the member once and stored only
+    as a hash; any earlier open code of theirs stops working. Locks the membership row so
+    two requests at once leave one open code."""
+    permissions.check(
+        viewer, "timebank.take_part", organisation_id, action="spend credits at partners"
+    )
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("person", "organisation")
+        .filter(
+            person_id=viewer.person_id or 0,
+            organisation_id=organisation_id,
+            status=MembershipStatus.ACTIVE,
+        )
+        .first()
+    )
+    if membership is None:
+        raise NotFound()
+    now = timezone.now()
+    RedemptionCode.objects.filter(
+        membership=membership, used_at__isnull=True, replaced_at__isnull=True
+    ).update(replaced_at=now)
+    code = f"{secrets.randbelow(10**REDEMPTION_CODE_DIGITS):0{REDEMPTION_CODE_DIGITS}d}"
+    row = RedemptionCode.objects.create(
+        membership=membership,
+        code_hash=_redemption_code_hash(membership.pk, code),
+        issued_at=now,
+        expires_at=now + REDEMPTION_CODE_LIFETIME,
+    )
+    history_record(
+        actor=viewer.person,
+        organisation=membership.organisation,
+        action="timebank.redemption_code_issued",
+        subject=row,
+    )
+    return row, code
+
+
+def _redemption_code_check(
+    *, viewer: Viewer, membership: Membership, partner: Organisation, code: str
+) -> RedemptionCode | InvalidInput:
+    """The member's open code that matches ``code``, locked for this redemption; or, for a
+    wrong code, the refusal to give once the miss is recorded. Call inside the redemption's
+    transaction."""
+    now = timezone.now()
+    misses = list(
+        RedemptionCodeMiss.objects.filter(
+            membership=membership, entered_at__gt=now - REDEMPTION_CODE_MISS_WINDOW
+        )
+        .order_by("-entered_at")
+        .values_list("entered_at", flat=True)[:REDEMPTION_CODE_MISSES]
+    )
+    if len(misses) >= REDEMPTION_CODE_MISSES:
+        free_at = timezone.localtime(misses[-1] + REDEMPTION_CODE_MISS_WINDOW)
+        raise Conflict(
+            f"Too many wrong redemption codes have been typed for membership "
+            f"{membership.number}. Try again after {free_at:%H:%M}, with a new code from the "
+            f"member."
+        )
+    typed = "".join(code.split()).replace("-", "")
+    if not typed:
+        raise InvalidInput(
+            "code",
+            "Enter the member's redemption code: the 6 digits on their time bank page.",
+        )
+    row = (
+        RedemptionCode.objects.select_for_update(of=("self",))
+        .filter(membership=membership, code_hash=_redemption_code_hash(membership.pk, typed))
+        .order_by("-issued_at", "-pk")
+        .first()
+    )
+    if row is None:
+        assert viewer.person is not None
+        RedemptionCodeMiss.objects.create(
+            membership=membership, partner=partner, entered_by=viewer.person, entered_at=now
+        )
+        return InvalidInput(
+            "code",
+            f"That redemption code is not right for membership {membership.number}. Check it "
+            f"with the member, or ask them to get a new one.",
+        )
+    if row.used_at is not None:
+        raise InvalidInput(
+            "code", "That redemption code has already been used. Ask the member to get a new one."
+        )
+    if row.replaced_at is not None:
+        raise InvalidInput(
+            "code",
+            "That redemption code has been replaced by a newer one. Ask the member for "
+            "their latest code.",
+        )
+    if row.expires_at <= now:
+        raise InvalidInput(
+            "code",
+            f"That redemption code has expired (a code lasts "
+            f"{REDEMPTION_CODE_LIFETIME.seconds // 60} minutes). Ask the member to get a new "
+            f"one.",
+        )
+    return row
+
+
 def reward_redeem(
-    *, viewer: Viewer, reward_id: int, membership_number: str, at: datetime | None = None
+    *,
+    viewer: Viewer,
+    reward_id: int,
+    membership_number: str,
+    code: str,
+    at: datetime | None = None,
 ) -> Redemption:
-    """Staff at the venue redeem a reward for a member, found by membership number.
-    Spending moves the credits from the member's account to the partner's."""
+    """Staff at the venue redeem a reward for a member, found by membership number and
+    proved by the member's one-time redemption code. Spending moves the credits from the
+    member's account to the partner's, and never takes the member below zero.
+
+    The one service whose refusal also writes: a wrong code is remembered (to stop guessing)
+    though the redemption is refused, so the transaction is ``_reward_redeem``'s, which
+    returns that refusal for this door to raise once the miss is committed."""
+    outcome = _reward_redeem(
+        viewer=viewer, reward_id=reward_id, membership_number=membership_number, code=code, at=at
+    )
+    if isinstance(outcome, InvalidInput):
+        raise outcome
+    return outcome
+
+
+@transaction.atomic
+def _reward_redeem(
+    *,
+    viewer: Viewer,
+    reward_id: int,
+    membership_number: str,
+    code: str,
+    at: datetime | None,
+) -> Redemption | InvalidInput:
     reward = Reward.objects.select_related("partner", "bank").filter(pk=reward_id).first()
     if reward is None:
         raise NotFound()
@@ -1436,9 +1789,12 @@ def reward_redeem(
     if not reward.is_active:
         raise Conflict("This reward is no longer offered.")
     at = at or timezone.now()
-    number = membership_number.strip().upper()
+    number = membership_number_normalise(membership_number)
+    # The membership row is locked so that two desks trying codes for one member at once
+    # count each other's misses, and redeem one after the other.
     membership = (
-        Membership.objects.select_related("person", "organisation")
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("person", "organisation")
         .filter(organisation=reward.bank, number=number)
         .first()
     )
@@ -1447,6 +1803,11 @@ def reward_redeem(
             "membership_number",
             f"No active member of {reward.bank.name} has the number “{number}”.",
         )
+    code_row = _redemption_code_check(
+        membership=membership, partner=reward.partner, viewer=viewer, code=code
+    )
+    if isinstance(code_row, InvalidInput):
+        return code_row
     name = membership.person.display_name
     if reward.off_peak_only and not is_off_peak(at):
         raise InvalidInput(
@@ -1474,17 +1835,38 @@ def reward_redeem(
         if used >= reward.monthly_cap:
             times = "once" if reward.monthly_cap == 1 else f"{reward.monthly_cap} times"
             raise Conflict(f"{name} has already had this reward {times} this month.")
+    spender = member_account(membership)
+    partner_account = counterparty_account(reward.bank, AccountKind.PARTNER, reward.partner)
+    # Locked before the balance is read (in id order, as transfer_post locks them), so two
+    # desks cannot both spend the same last credits.
+    locked = {
+        pk: (balance, floor)
+        for pk, balance, floor in Account.objects.select_for_update(of=("self",))
+        .filter(pk__in=[spender.pk, partner_account.pk])
+        .order_by("pk")
+        .values_list("pk", "balance", "floor")
+    }
+    spender_balance, spender_floor = locked[spender.pk]
+    # A reward is thanks for time given: exchanges between members may run into the bank's
+    # overdraft, spending at a partner never does (nor past a higher floor).
+    reward_floor = max(0, spender_floor if spender_floor is not None else 0)
+    if spender_balance - reward.credits < reward_floor:
+        raise InvalidInput(
+            None,
+            f"{name}'s balance is {amount_format(spender_balance)} and {reward.name} costs "
+            f"{amount_format(reward.credits)}: a reward is thanks for time given, so it is "
+            f"spent from hours earned and never takes a balance below "
+            f"{amount_format(reward_floor)}.",
+        )
     transfer = transfer_post(
         legs=[
-            Leg(member_account(membership), -reward.credits),
-            Leg(
-                counterparty_account(reward.bank, AccountKind.PARTNER, reward.partner),
-                reward.credits,
-            ),
+            Leg(spender, -reward.credits),
+            Leg(partner_account, reward.credits),
         ],
         kind=TransferKind.REDEMPTION,
         reason=f"{reward.name} at {reward.partner.name}",
         operator=viewer.person,
+        books={reward.bank_id},
         on_behalf_of=membership.person,
         occurred_at=at,
     )
@@ -1496,6 +1878,9 @@ def reward_redeem(
         redeemed_by=viewer.person,
         redeemed_at=at,
     )
+    code_row.used_at = timezone.now()
+    code_row.redemption = redemption
+    code_row.save(update_fields=["used_at", "redemption"])
     history_record(
         actor=viewer.person,
         organisation=reward.partner,

@@ -134,7 +134,8 @@ def listing_browse(request: HttpRequest, organisation_id: int) -> HttpResponse:
     viewer = _viewer(request)
     organisation = _bank(request, organisation_id, "timebank.take_part")
     form = forms.ListingSearchForm(request.GET or None)
-    listings = selectors.listing_browse(viewer=viewer, organisation_id=organisation.pk)
+    cards = connection.vendor != "sqlite"  # see below
+    listings = selectors.listing_browse(viewer=viewer, organisation_id=organisation.pk, cards=cards)
     if form.is_valid():
         data = form.cleaned_data
         vetted = {"yes": True, "no": False}.get(data["vetted"])
@@ -146,17 +147,18 @@ def listing_browse(request: HttpRequest, organisation_id: int) -> HttpResponse:
             category=data["category"],
             area_id=data["area"].pk if data["area"] else None,
             needs_vetted_helper=vetted,
+            cards=cards,
         )
-    if connection.vendor == "sqlite":
+    if not cards:
         # Bare ids for the page and its total in one query, so the FTS5 match runs once;
         # then the one page loaded with names and areas.
         page = paginate(request, listings.select_related(None).only("pk"), one_query=True)
         ids = [row.pk for row in page.object_list]
-        page.object_list = selectors.listing_page(listing_ids=ids)
+        page.object_list = selectors.listing_page(viewer=viewer, listing_ids=ids)
     else:
         # PostgreSQL: a window count defeats the GIN index's bitmap plan (measured: 7x
         # slower), so it counts apart; the page comes with its names and areas in one query.
-        page = paginate(request, selectors.listing_cards(listings))
+        page = paginate(request, listings)
     return render(
         request,
         "timebank/listing_browse.html",
@@ -379,20 +381,33 @@ def exchange_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @login_required
+@GET_POST
 def rewards(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """The rewards a member's credits buy; a POST gets them a one-time redemption code,
+    shown on this response only (it is stored as a hash)."""
     viewer = _viewer(request)
     organisation = _bank(request, organisation_id, "timebank.take_part")
-    return render(
+    issued = None
+    if request.method == "POST":
+        row, code = services.redemption_code_issue(viewer=viewer, organisation_id=organisation.pk)
+        issued = {"code": f"{code[:3]} {code[3:]}", "expires_at": row.expires_at}
+    response = render(
         request,
         "timebank/rewards.html",
         {
             "organisation": organisation,
+            "issued": issued,
+            "minutes": services.REDEMPTION_CODE_LIFETIME.seconds // 60,
+            "membership": selectors.own_membership(viewer=viewer, organisation=organisation),
             "rewards": selectors.reward_list_for_member(viewer=viewer).filter(bank=organisation),
             "redemptions": selectors.redemption_list_for_viewer(viewer=viewer).filter(
                 membership__person_id=viewer.person_id or 0
             )[:50],
         },
     )
+    if issued is not None:
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- coordinator and staff pages --------------------------------------------------------------
@@ -731,6 +746,7 @@ def partner_desk(request: HttpRequest, organisation_id: int) -> HttpResponse:
                 viewer=viewer,
                 reward_id=redeem.cleaned_data["reward"].pk,
                 membership_number=redeem.cleaned_data["membership_number"],
+                code=redeem.cleaned_data["code"],
             ),
         )
         if done is not None:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from coproduce.notifications.selectors import unread_count
 from coproduce.people.permissions import ANONYMOUS
 from coproduce.web.navigation import items_for
 
@@ -14,3 +15,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "viewer": viewer,
         "nav_items": items_for(viewer) if viewer.is_authenticated else [],
     }
+
+
+def notifications(request: HttpRequest) -> dict[str, Any]:
+    """The unread count in the header, read only when a page renders it."""
+    user = getattr(request, "user", None)
+    return {"unread_notifications": lambda: unread_count(user=user)}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Q
 
-from coproduce.people import permissions
+from coproduce.people import permissions, selectors
 from coproduce.people.models import Membership, MembershipStatus, Organisation, Role
 from coproduce.people.permissions import Viewer
 
@@ -73,3 +73,16 @@ def dashboard_sections(*, viewer: Viewer) -> list[Section]:
             section.figures = figures
         sections.append(section)
     return sections
+
+
+def pending_applications(*, viewer: Viewer) -> list[Membership]:
+    """The viewer's own applications still waiting for a decision: until one is decided the
+    person has no section on the dashboard, so without this it would look as if nothing
+    had been sent."""
+    if viewer.person is None:
+        return []
+    return list(
+        selectors.membership_list_for_person(viewer=viewer, person=viewer.person)
+        .filter(status=MembershipStatus.APPLIED)
+        .order_by("applied_at", "pk")
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.forms.models import ModelChoiceIterator
+from django.utils import timezone
 
 from coproduce.errors import CoproduceError, InvalidInput
 
@@ -18,6 +21,37 @@ def add_error(form: forms.BaseForm, error: CoproduceError) -> None:
         form.add_error(field, error.message)
     else:
         form.add_error(None, error.message)
+
+
+def long_date(day: date) -> str:
+    """1 December 2026."""
+    return f"{day.day} {day:%B %Y}"
+
+
+class DateWindow:
+    """A validator for a date field (or a date-and-time field, by its local date): it must fall
+    between ``earliest`` and ``latest``, computed when the form is checked (so "today" is
+    today). ``message`` may name ``{earliest}`` and ``{latest}``; they are written out long."""
+
+    def __init__(
+        self, *, earliest: Callable[[], date], latest: Callable[[], date], message: str
+    ) -> None:
+        self.earliest = earliest
+        self.latest = latest
+        self.message = message
+
+    def problem(self, value: date) -> str | None:
+        """The message for a value outside the window, or None."""
+        day = timezone.localdate(value) if isinstance(value, datetime) else value
+        earliest, latest = self.earliest(), self.latest()
+        if earliest <= day <= latest:
+            return None
+        return self.message.format(earliest=long_date(earliest), latest=long_date(latest))
+
+    def __call__(self, value: date) -> None:
+        problem = self.problem(value)
+        if problem is not None:
+            raise forms.ValidationError(problem, code="date_window")
 
 
 class DateInput(forms.DateInput):
@@ -47,6 +81,48 @@ class TimeInput(forms.TimeInput):
 
     def __init__(self, attrs: dict[str, str] | None = None) -> None:
         super().__init__(attrs, format="%H:%M")
+
+
+MAX_POUNDS = Decimal("10000000")
+
+
+class PoundsField(forms.DecimalField):
+    """An amount of money typed in pounds ("12.50", "£1,250") whose cleaned value is whole
+    pence (1250), the integer every service and column holds. An initial value, given in
+    pence, is shown in pounds ("12.50"), so people never read or type pence."""
+
+    default_error_messages = {
+        "invalid": "Enter an amount in pounds, like 12.50.",
+        "max_decimal_places": "Enter an amount in pounds and pence, like 12.50.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 12)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("max_value", MAX_POUNDS)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        if isinstance(value, str):
+            value = value.strip().removeprefix("£").replace(",", "").strip()
+        return super().to_python(value)
+
+    def clean(self, value: Any) -> int | None:
+        amount = super().clean(value)
+        return None if amount is None else int(amount * 100)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{Decimal(value) / 100:.2f}"
+        return value
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.clean(data) != initial
+        except forms.ValidationError:
+            return True
 
 
 class _ListedChoices(ModelChoiceIterator):

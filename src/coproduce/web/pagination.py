@@ -10,6 +10,8 @@ from django.http import HttpRequest
 
 from coproduce.errors import InvalidInput
 
+MAX_PAGE = 1_000_000
+
 
 class _CountedInOneQuery:
     """A queryset for Paginator whose page and total come from one query (``COUNT(*) OVER
@@ -50,13 +52,16 @@ def paginate(
     request: HttpRequest, items: Any, *, per_page: int = 25, one_query: bool = False
 ) -> Page[Any]:
     """The requested page of ``items`` (a queryset or list). A page past the end shows the
-    last page; a page that is not a number is bad input. ``one_query`` fetches the page and
-    the total together (see ``_CountedInOneQuery`` for when that is right)."""
+    last page; a page that is not a whole number from 1 to ``MAX_PAGE`` is bad input (it would
+    otherwise reach the database as an offset past 64 bits). ``one_query`` fetches the page
+    and the total together (see ``_CountedInOneQuery`` for when that is right)."""
     raw = request.GET.get("page", "1")
     try:
         number = int(raw)
     except ValueError as error:
         raise InvalidInput("page", "The page number must be a whole number.") from error
+    if not 1 <= number <= MAX_PAGE:
+        raise InvalidInput("page", f"The page number must be from 1 to {MAX_PAGE:,}.")
     source: Any = _CountedInOneQuery(items, number, per_page) if one_query else items
     paginator = Paginator(source, per_page)
     page = paginator.get_page(number)

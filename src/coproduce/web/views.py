@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from coproduce.people.permissions import Viewer
-from coproduce.web.dashboard import dashboard_sections
+from coproduce.web.dashboard import dashboard_sections, pending_applications
 from coproduce.web.navigation import panels_for
 
 
@@ -53,5 +53,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/dashboard.html",
-        {"sections": sections, "panels": panels_for(viewer) if viewer.person else []},
+        {
+            "sections": sections,
+            "applications": pending_applications(viewer=viewer),
+            "panels": panels_for(viewer) if viewer.person else [],
+        },
     )

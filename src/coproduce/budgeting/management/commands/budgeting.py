@@ -47,11 +47,17 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         tally = sub.add_parser("tally", help="Print the project ids a rule selects.")
         tally.add_argument("file", help="A pabulib .pb file, or - for standard input.")
-        tally.add_argument("--rule", required=True, choices=Rule.values)
+        tally.add_argument(
+            "--rule",
+            choices=pabulib_io.TALLY_RULES,
+            help="The counting rule (default: the rule the file's META names).",
+        )
         tally.add_argument(
             "--threshold",
-            default="0",
-            help="For greedy-threshold: voters needed (3) or a share of voters (0.1).",
+            help=(
+                "For the greedy rules: the score a project needs (3), or a share of the voters "
+                "(0.1); default: the file's min_project_score_threshold."
+            ),
         )
         tally.add_argument("--json", action="store_true", help="Print JSON with explanations.")
         export = sub.add_parser("export", help="Write a budget as an anonymised .pb file.")
@@ -62,7 +68,9 @@ class Command(BaseCommand):
         load.add_argument("--organisation", required=True, help="Slug of the organisation.")
         load.add_argument("--by", required=True, help="Email of a manager there.")
         load.add_argument("--title", default="")
-        load.add_argument("--rule", default=Rule.MES, choices=Rule.values)
+        load.add_argument(
+            "--rule", choices=Rule.values, help="Default: the file's own rule, where we have it."
+        )
         sub.add_parser("verify", help="Check the ledger (the same as `coproduce ledger verify`).")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -78,19 +86,24 @@ class Command(BaseCommand):
 
     def _tally(self, options: dict[str, Any]) -> None:
         text = _read(options["file"])
+        threshold = options["threshold"]
         try:
-            result = pabulib_io.tally_text(
-                text, rule=options["rule"], threshold=_threshold(options["threshold"])
+            counted = pabulib_io.tally_text(
+                text,
+                rule=options["rule"],
+                threshold=None if threshold is None else _threshold(threshold),
             )
         except pabulib.PabulibError as error:
             raise CommandError(f"{options['file']}: {error}") from error
         except (ValueError, TypeError) as error:
             raise CommandError(str(error)) from error
+        result = counted.result
         if options["json"]:
             payload = {
-                "rule": options["rule"],
+                "rule": counted.rule,
                 "selected": result.selected,
                 "spent": str(result.spent),
+                "spent_text": counted.money(Fraction(result.spent)),
                 "explanation": {item.project_id: item.reason for item in result.explanation},
             }
             self.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False))
@@ -116,13 +129,15 @@ class Command(BaseCommand):
         organisation = Organisation.objects.filter(slug=options["organisation"]).first()
         if organisation is None:
             raise CommandError(f"No organisation has the slug {options['organisation']}.")
+        text = _read(options["file"])
+        rule = options["rule"] or pabulib_io.round_rule(text)
         try:
             round_ = services.election_import(
                 viewer=viewer_for(user),
-                organisation=organisation,
-                text=_read(options["file"]),
+                organisation_id=organisation.pk,
+                text=text,
                 title=options["title"],
-                rule=options["rule"],
+                rule=rule,
             )
         except CoproduceError as error:
             raise CommandError(error.message) from error

@@ -81,3 +81,19 @@ class Command(BaseCommand):
         finally:
             progress.close()
         self.stdout.write(f"Imported {result.created} new and {result.updated} updated services.")
+        if result.warnings:
+            count = len(result.warnings)
+            flagged = result.flagged
+            self.stdout.write(
+                f"{count} warning{'s' if count != 1 else ''}, where the import differs from the "
+                "feed"
+                + (
+                    f" ({flagged} service{' is' if flagged == 1 else 's are'} not on the map, "
+                    "flagged for someone to place)"
+                    if flagged
+                    else ""
+                )
+                + ":"
+            )
+            for warning in result.warnings:
+                self.stdout.write(f"  {warning}")

@@ -17,11 +17,31 @@
       element.hidden = true;
       return;
     }
+    // A status line under the map, there from the start so its message is announced.
+    var status = document.createElement("p");
+    status.className = "map-status";
+    status.setAttribute("role", "status");
+    status.hidden = true;
+    element.insertAdjacentElement("afterend", status);
+    var tilesLoaded = 0;
     var map = L.map(element, { scrollWheelZoom: false });
     L.tileLayer(element.getAttribute("data-tiles-url"), {
       maxZoom: 19,
       attribution: "&copy; OpenStreetMap contributors"
-    }).addTo(map);
+    })
+      .on("tileload", function () {
+        tilesLoaded += 1;
+        status.hidden = true;
+        status.textContent = "";
+      })
+      .on("tileerror", function () {
+        if (tilesLoaded === 0 && !status.textContent) {
+          status.hidden = false;
+          status.textContent = element.getAttribute("data-offline-message") ||
+            "The map pictures could not load, so the map may be blank. Everything on it is also written on this page.";
+        }
+      })
+      .addTo(map);
     var bounds = [];
     points.forEach(function (point) {
       var marker = L.marker([point.lat, point.lon], { title: point.name, alt: point.name });

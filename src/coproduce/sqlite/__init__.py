@@ -1,0 +1,2 @@
+"""Django's SQLite backend, with flushing that empties append-only tables as PostgreSQL's
+TRUNCATE does."""
