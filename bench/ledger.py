@@ -96,34 +96,34 @@ def _small_bank(tag: str) -> tuple[Any, list[Any]]:
 
     from coproduce.people import services as people
     from coproduce.people.permissions import viewer_for
-    from coproduce.timebank import services
+    from coproduce.timebank import ledger
 
     founder = people.person_register(
         full_name=f"Bench {tag}", email=f"bench-{tag}@example.org", password="bench-password-42"
     )
     bank = people.organisation_create(name=f"Bench {tag}", kind="time_bank", founder=founder)
     viewer = viewer_for(founder.user)
-    services.limits_set_for_organisation(
+    ledger.limits_set_for_organisation(
         viewer=viewer, organisation=bank, floor=None, ceiling=None, reason="Benchmark"
     )
     accounts = []
     for n in range(10):
         person = people.person_create_for(viewer=viewer, organisation=bank, full_name=f"P{n}")
         with transaction.atomic():
-            accounts.append(services.member_account(person.memberships.get()))
+            accounts.append(ledger.member_account(person.memberships.get()))
     return bank, accounts
 
 
 def _orm_rate(accounts: list[Any], count: int, seed: int) -> float:
-    from coproduce.timebank import services
-    from coproduce.timebank.services import Leg
+    from coproduce.timebank import ledger
+    from coproduce.timebank.ledger import Leg
 
     rng = random.Random(seed)
     pairs = [rng.sample(range(len(accounts)), 2) for _ in range(count)]
     books = {accounts[0].organisation_id}
     started = time.perf_counter()
     for a, b in pairs:
-        services.transfer_post(
+        ledger.transfer_post(
             legs=[Leg(accounts[a], -1), Leg(accounts[b], 1)],
             kind="exchange",
             reason="bench",

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from coproduce.api.errors import ERROR_STATUSES
+from coproduce.framework.api_errors import ERROR_STATUSES
 from coproduce.people import services
-from coproduce.timebank import services as timebank_services
+from coproduce.timebank import ledger as timebank_ledger
 from coproduce.timebank.models import Transfer
 from tests.conftest import World
 
@@ -74,8 +74,8 @@ def _transfer_body(world: World, minutes: object) -> dict[str, object]:
     staff = world.org.memberships.get(person=world.people["staff"])
     member = world.org.memberships.get(person=world.people["member"])
     return {
-        "from_account": timebank_services.member_account(staff).pk,
-        "to_account": timebank_services.member_account(member).pk,
+        "from_account": timebank_ledger.member_account(staff).pk,
+        "to_account": timebank_ledger.member_account(member).pk,
         "minutes": minutes,
         "reason": "Gardening",
     }
@@ -124,7 +124,7 @@ def test_reward_credits_past_64_bits_are_422(world: World) -> None:
 
 def test_account_limits_past_64_bits_are_422(world: World) -> None:
     member = world.org.memberships.get(person=world.people["member"])
-    account = timebank_services.member_account(member)
+    account = timebank_ledger.member_account(member)
     response = _client(world).post(
         f"/api/v1/timebank/accounts/{account.pk}/limits",
         data={"floor": -PAST_64_BITS, "reason": "Trust"},
@@ -208,5 +208,5 @@ def test_a_person_with_a_200_character_name_gets_an_account(world: World) -> Non
     )
     assert response.status_code == 201, response.content
     membership = world.org.memberships.get(person_id=response.json()["id"])
-    account = timebank_services.member_account(membership)
+    account = timebank_ledger.member_account(membership)
     assert account.name.endswith(f" ({membership.number})") and len(account.name) == 200

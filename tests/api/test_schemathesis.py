@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 from coproduce.budgeting import services as budgeting_services
 from coproduce.directory import services as directory_services
 from coproduce.people import services as people_services
+from coproduce.timebank import ledger as timebank_ledger
 from coproduce.timebank import services as timebank_services
 from tests.conftest import World
 from tests.directory.conftest import build_asset
@@ -65,8 +66,8 @@ def _real_ids(world: World) -> dict[str, Any]:
     coordinator = world.viewer("coordinator")
     member = world.org.memberships.get(person=world.people["member"])
     staff = world.org.memberships.get(person=world.people["staff"])
-    payer = timebank_services.member_account(staff)
-    payee = timebank_services.member_account(member)
+    payer = timebank_ledger.member_account(staff)
+    payee = timebank_ledger.member_account(member)
     transfer = timebank_services.transfer_record(
         viewer=coordinator,
         from_account_id=payer.pk,

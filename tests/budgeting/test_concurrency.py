@@ -62,6 +62,28 @@ def test_one_ballot_per_person_under_concurrent_submission(postgres: None) -> No
     assert BallotChoice.objects.count() == 1
 
 
+def test_ballot_save_from_many_places_at_once_casts_once_and_changes_the_rest(
+    postgres: None,
+) -> None:
+    world = build_world()
+    e = election(world)
+    member = world.viewer("member")
+    cast: list[bool] = []
+
+    def attempt(index: int) -> None:
+        proposal = e.proposals[index % len(e.proposals)]
+        _, created = services.ballot_save(
+            viewer=member, budget_id=e.budget.pk, choices={proposal.pk: 1}
+        )
+        cast.append(created)
+
+    outcomes = _race(attempt)
+    assert outcomes == ["counted"] * THREADS
+    assert sorted(cast) == [False] * (THREADS - 1) + [True]
+    assert Ballot.objects.filter(budget=e.budget, person=world.people["member"]).count() == 1
+    assert BallotChoice.objects.count() == 1
+
+
 def test_online_and_paper_ballot_for_one_person_at_once_count_once(postgres: None) -> None:
     world = build_world()
     e = election(world)
@@ -104,7 +126,7 @@ def test_a_code_used_at_once_from_many_phones_counts_once(postgres: None) -> Non
 def test_database_refuses_an_unbalanced_or_edited_money_transfer(postgres: None) -> None:
     from django.db import IntegrityError, transaction
 
-    from coproduce.timebank import services as timebank
+    from coproduce.timebank import ledger as timebank
     from coproduce.timebank.models import Account, AccountKind, Entry, Transfer, Unit
     from tests.budgeting.factories import area, policy_with_savings
 
@@ -131,7 +153,7 @@ def test_database_refuses_an_unbalanced_or_edited_money_transfer(postgres: None)
 def test_database_refuses_a_pence_transfer_into_an_hours_account(postgres: None) -> None:
     from django.db import IntegrityError, transaction
 
-    from coproduce.timebank import services as timebank
+    from coproduce.timebank import ledger as timebank
     from coproduce.timebank.models import Account, AccountKind, Entry, Transfer, Unit
     from tests.budgeting.factories import area, policy_with_savings
 

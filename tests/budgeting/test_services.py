@@ -20,9 +20,9 @@ from coproduce.budgeting.models import (
 )
 from coproduce.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coproduce.people import services as people_services
-from coproduce.people.models import Person
+from coproduce.people.models import HistoryEntry, Person
 from coproduce.people.permissions import viewer_for
-from coproduce.timebank import services as timebank
+from coproduce.timebank import ledger as timebank
 from coproduce.timebank.ledger import ledger_differences
 from coproduce.timebank.models import Account, AccountKind, Entry, Transfer, TransferKind, Unit
 from tests.budgeting.factories import (
@@ -674,6 +674,91 @@ def test_a_paper_voter_can_change_their_ballot_online(world: World) -> None:
         "paper",
         [b.pk],
     )
+
+
+def test_ballot_save_casts_a_first_ballot_then_changes_it(world: World) -> None:
+    e = election(world)
+    a, b, _ = e.proposals
+    member = world.viewer("member")
+    first, cast = services.ballot_save(viewer=member, budget_id=e.budget.pk, choices={a.pk: 1})
+    assert cast is True
+    assert list(first.choices.values_list("proposal_id", flat=True)) == [a.pk]
+    again, cast = services.ballot_save(viewer=member, budget_id=e.budget.pk, choices={b.pk: 1})
+    assert cast is False
+    assert again.pk == first.pk
+    ballot = Ballot.objects.get()
+    assert (ballot.person, ballot.channel) == (world.people["member"], "online")
+    assert list(ballot.choices.values_list("proposal_id", flat=True)) == [b.pk]
+    actions = HistoryEntry.objects.filter(action__startswith="budgeting.ballot_")
+    assert sorted(actions.values_list("action", flat=True)) == [
+        "budgeting.ballot_cast",
+        "budgeting.ballot_changed",
+    ]
+
+
+def test_ballot_save_refused_change_keeps_the_ballot_as_it_was(world: World) -> None:
+    e = election(world)
+    a, b, c = e.proposals
+    member = world.viewer("member")
+    services.ballot_save(viewer=member, budget_id=e.budget.pk, choices={a.pk: 1})
+    with pytest.raises(InvalidInput) as error:
+        services.ballot_save(
+            viewer=member, budget_id=e.budget.pk, choices={a.pk: 1, b.pk: 1, c.pk: 1}
+        )
+    assert error.value.message == "Your choices cost £1,200, over the budget of £1,000."
+    assert list(BallotChoice.objects.values_list("proposal_id", flat=True)) == [a.pk]
+    assert not HistoryEntry.objects.filter(action="budgeting.ballot_changed").exists()
+
+
+def test_ballot_save_refused_first_ballot_writes_nothing(world: World) -> None:
+    e = election(world)
+    with pytest.raises(InvalidInput, match=r"^Project 999999 is not on this ballot\.$"):
+        services.ballot_save(
+            viewer=world.viewer("member"), budget_id=e.budget.pk, choices={999_999: 1}
+        )
+    assert not Ballot.objects.exists()
+    assert not HistoryEntry.objects.filter(action="budgeting.ballot_cast").exists()
+
+
+def test_ballot_save_changes_a_paper_ballot_rather_than_casting_a_second(world: World) -> None:
+    e = election(world)
+    a, b, _ = e.proposals
+    services.paper_ballot_enter(
+        viewer=world.viewer("staff"),
+        budget_id=e.budget.pk,
+        number=_number(world, world.people["member"]),
+        choices={a.pk: 1},
+    )
+    _, cast = services.ballot_save(
+        viewer=world.viewer("member"), budget_id=e.budget.pk, choices={b.pk: 1}
+    )
+    assert cast is False
+    ballot = Ballot.objects.get()
+    assert (ballot.channel, list(ballot.choices.values_list("proposal_id", flat=True))) == (
+        "paper",
+        [b.pk],
+    )
+
+
+def test_ballot_save_refuses_an_ineligible_member_and_a_closed_vote(world: World) -> None:
+    e = election(world, area_id=area("Riverside").pk, residents_only=True)
+    member = world.viewer("member")
+    with pytest.raises(PermissionDenied) as refused:
+        services.ballot_save(viewer=member, budget_id=e.budget.pk, choices={e.proposals[0].pk: 1})
+    assert refused.value.message == "Only residents of Riverside may vote in “Riverside”."
+    closed = election(world, open_voting=False)
+    with pytest.raises(Conflict) as error:
+        services.ballot_save(
+            viewer=member, budget_id=closed.budget.pk, choices={closed.proposals[0].pk: 1}
+        )
+    assert error.value.message == "Voting is not open: this round is in the proposals phase."
+    with pytest.raises(NotFound):
+        services.ballot_save(
+            viewer=world.viewer("outsider"),
+            budget_id=closed.budget.pk,
+            choices={closed.proposals[0].pk: 1},
+        )
+    assert not Ballot.objects.exists()
 
 
 @pytest.mark.parametrize(

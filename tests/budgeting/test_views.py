@@ -15,6 +15,7 @@ from coproduce.budgeting.models import (
     Rule,
     SavingsRecord,
 )
+from coproduce.timebank.models import Transfer, TransferKind
 from tests.budgeting.factories import area, election, policy_with_savings
 from tests.conftest import World
 
@@ -107,6 +108,35 @@ def test_vote_page_casts_then_changes_the_ballot(world: World) -> None:
     page = client.get(url).content.decode()
     assert "You have voted." in page
     assert "Your choices cost £300 of £1,000." in page
+
+
+def test_vote_page_says_whether_the_ballot_was_cast_or_changed(world: World) -> None:
+    e = election(world)
+    a, b, _ = e.proposals
+    client = world.client("member")
+    url = reverse("budgeting:vote", args=[e.budget.pk])
+    cast = client.post(url, {"project": [str(a.pk)]}, follow=True).content.decode()
+    assert "Your vote is counted. You can change it until voting closes." in cast
+    changed = client.post(url, {"project": [str(b.pk)]}, follow=True).content.decode()
+    assert "Your vote is changed." in changed
+    assert Ballot.objects.count() == 1
+
+
+def test_vote_page_refused_change_shows_the_error_and_keeps_the_ballot(world: World) -> None:
+    e = election(world)
+    a, _, _ = e.proposals
+    client = world.client("member")
+    url = reverse("budgeting:vote", args=[e.budget.pk])
+    client.post(url, {"project": [str(a.pk)]})
+    response = client.post(url, {"project": [str(p.pk) for p in e.proposals]})
+    text = response.content.decode()
+    assert response.status_code == 400
+    assert '<div class="error-summary"' in text
+    assert "<li>Your choices cost £1,200, over the budget of £1,000.</li>" in text
+    # The page shows what was sent, so it can be mended; the ballot keeps the old choice.
+    assert "Your choices cost £1,200 of £1,000." in text
+    ballot = Ballot.objects.get()
+    assert list(ballot.choices.values_list("proposal_id", flat=True)) == [a.pk]
 
 
 def test_vote_page_refuses_a_ballot_over_the_limit_without_javascript(world: World) -> None:
@@ -222,6 +252,46 @@ def test_round_advance_confirms_before_closing_the_vote(world: World) -> None:
     client.post(url, {"confirmed": "yes"})
     e.round.refresh_from_db()
     assert e.round.phase == "results"
+
+
+def test_round_advance_refusal_shows_on_the_confirm_page(world: World) -> None:
+    e = election(world)
+    manager = world.viewer("manager")
+    services.round_advance(viewer=manager, round_id=e.round.pk)
+    services.round_advance(viewer=manager, round_id=e.round.pk)
+    client = world.client("manager")
+    url = reverse("budgeting:round_advance", args=[e.round.pk])
+    response = client.post(url, {"confirmed": "yes"})
+    assert response.status_code == 400
+    assert "<li>This round is already in delivery, its last phase.</li>" in (
+        response.content.decode()
+    )
+    e.round.refresh_from_db()
+    assert e.round.phase == "delivery"
+
+
+def test_round_advance_without_confirming_asks_again(world: World) -> None:
+    e = election(world)
+    response = world.client("manager").post(
+        reverse("budgeting:round_advance", args=[e.round.pk]), {}
+    )
+    assert response.status_code == 200
+    assert "Move the round to its next phase?" in response.content.decode()
+    e.round.refresh_from_db()
+    assert e.round.phase == "voting"
+
+
+def test_dividend_approved_twice_shows_the_refusal_on_the_confirm_page(world: World) -> None:
+    _, dividend_id = policy_with_savings(world, area())
+    client = world.client("manager")
+    url = reverse("budgeting:dividend_approve", args=[dividend_id])
+    assert client.post(url, {"confirmed": "yes"}).status_code == 302
+    again = client.post(url, {"confirmed": "yes"})
+    assert again.status_code == 400
+    assert "<li>This dividend has already been approved and credited.</li>" in (
+        again.content.decode()
+    )
+    assert Transfer.objects.filter(kind=TransferKind.DIVIDEND).count() == 1
 
 
 def test_manager_starts_a_round_and_adds_a_budget_in_pounds(world: World) -> None:

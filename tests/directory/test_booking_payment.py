@@ -9,8 +9,10 @@ import pytest
 
 from coproduce.directory import services
 from coproduce.directory.models import Asset, Booking, BookingStatus, Resource
-from coproduce.errors import CoproduceError, InvalidInput
-from coproduce.timebank import services as timebank
+from coproduce.errors import Conflict, CoproduceError, InvalidInput
+from coproduce.people.models import HistoryEntry
+from coproduce.timebank import ledger as timebank
+from coproduce.timebank import services as timebank_services
 from coproduce.timebank.models import Account, AccountKind, Transfer, TransferKind
 from tests.conftest import World
 
@@ -56,6 +58,53 @@ def test_approval_takes_credits_and_cancelling_gives_them_back(
     services.booking_cancel(viewer=world.viewer("member"), booking=stored)
     assert balance(world, "member") == 0
     assert Transfer.objects.filter(kind=TransferKind.REVERSAL, reverses=transfer).exists()
+
+
+def test_a_refund_is_the_time_banks_reversal_with_its_history_and_never_twice(
+    world: World, make_asset: Callable[..., Asset]
+) -> None:
+    """The directory's refund once built its own mirror legs: it skipped the reversal's
+    history, and refunded a payment a coordinator had already reversed a second time."""
+    room = priced_room(world, make_asset(), 120)
+    booking = services.booking_request(
+        viewer=world.viewer("member"),
+        resource=room,
+        starts_at=next_weekday(10),
+        ends_at=next_weekday(12),
+        purpose="Seed swap",
+    )
+    services.booking_decide(viewer=world.viewer("staff"), booking=booking, approve=True)
+    paid = Booking.objects.get()
+    timebank_services.transfer_reverse(
+        viewer=world.viewer("coordinator"),
+        transfer_id=paid.payment_transfer_id,
+        reason="Paid twice by mistake",
+    )
+    assert balance(world, "member") == 0
+    with pytest.raises(Conflict, match=r"^This transfer has already been reversed\.$"):
+        services.booking_cancel(viewer=world.viewer("member"), booking=paid)
+    assert balance(world, "member") == 0
+    assert Booking.objects.get().status == paid.status
+    assert Transfer.objects.filter(kind=TransferKind.REVERSAL).count() == 1
+
+    again = services.booking_request(
+        viewer=world.viewer("member"),
+        resource=room,
+        starts_at=next_weekday(14),
+        ends_at=next_weekday(16),
+        purpose="Seed swap, again",
+    )
+    services.booking_decide(viewer=world.viewer("staff"), booking=again, approve=True)
+    payment = Booking.objects.get(pk=again.pk).payment_transfer_id
+    services.booking_cancel(viewer=world.viewer("member"), booking=Booking.objects.get(pk=again.pk))
+    refund = Transfer.objects.get(kind=TransferKind.REVERSAL, reverses_id=payment)
+    assert refund.reason == "Booking of Garden room cancelled"
+    assert refund.on_behalf_of == world.people["member"]
+    recorded = HistoryEntry.objects.get(
+        action="timebank.transfer_reversed", subject_id=str(payment)
+    )
+    assert recorded.actor == world.people["member"]
+    assert recorded.detail == {"reversal": refund.pk, "reason": "Booking of Garden room cancelled"}
 
 
 def test_a_member_of_another_bank_pays_the_owner_as_a_partner(

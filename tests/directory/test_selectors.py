@@ -6,16 +6,18 @@ from datetime import time
 import pytest
 
 from coproduce.directory import selectors
+from coproduce.directory import services as directory_services
 from coproduce.directory.models import Asset
 from coproduce.directory.schedules import ScheduleSpec
 from coproduce.directory.selectors import AssetFilters
-from coproduce.errors import InvalidInput, NotFound
+from coproduce.errors import InvalidInput, NotFound, PermissionDenied
 from coproduce.people import services as people_services
 from coproduce.people.models import Organisation
 from coproduce.people.permissions import ANONYMOUS
 from tests.conftest import World
 
 from .conftest import saturday_morning
+from .test_bookings import make_room, next_weekday
 
 
 def names(filters: AssetFilters, world: World, role: str = "member") -> list[str]:
@@ -132,9 +134,20 @@ def test_gifts_show_offered_skills_of_fellow_members_within_their_privacy(world:
     ]
     coordinator_view = selectors.gift_list(viewer=world.viewer("coordinator"))
     assert coordinator_view[0].phone == "0113 496 0000"
-    assert selectors.gift_list(viewer=world.viewer("outsider")) == []
-    assert selectors.gift_list(viewer=world.viewer("commissioner")) == []
-    assert selectors.gift_list(viewer=ANONYMOUS) == []
+    assert list(selectors.gift_list(viewer=world.viewer("outsider"))) == []
+    assert list(selectors.gift_list(viewer=world.viewer("commissioner"))) == []
+    assert list(selectors.gift_list(viewer=ANONYMOUS)) == []
+
+
+def test_gifts_past_the_five_hundredth_are_reachable(world: World) -> None:
+    member = world.people["member"]
+    for number in range(505):
+        people_services.skill_add(
+            viewer=world.viewer("member"), person=member, kind="offer", label=f"Gift {number:03d}"
+        )
+    gifts = selectors.gift_list(viewer=world.viewer("staff"))
+    assert gifts.count() == 505
+    assert [g.label for g in gifts[500:505]] == [f"Gift {n}" for n in range(500, 505)]
 
 
 def test_duplicate_suggestions_pair_similar_names_close_by(
@@ -145,3 +158,72 @@ def test_duplicate_suggestions_pair_similar_names_close_by(
     make_asset(name="St Mary's Church Hall", latitude=53.95, longitude=-1.57, postcode="")
     pairs = selectors.duplicate_suggestions(viewer=world.viewer("coordinator"))
     assert [(p.keep, p.duplicate) for p in pairs] == [(first, second)]
+
+
+def test_asset_get_with_an_ability_refuses_a_role_too_low(
+    world: World, make_asset: Callable[..., Asset]
+) -> None:
+    asset = make_asset()
+    with pytest.raises(
+        PermissionDenied,
+        match=r"^You need to be a staff or above of this organisation to offer spare capacity\.$",
+    ):
+        selectors.asset_get(
+            viewer=world.viewer("member"),
+            asset_id=asset.pk,
+            ability="directory.manage_bookings",
+            action="offer spare capacity",
+        )
+    with pytest.raises(NotFound):
+        selectors.asset_get(
+            viewer=world.viewer("outsider"), asset_id=asset.pk, ability="directory.map_assets"
+        )
+    # Seeing the asset needs no ability; the same outsider sees it in the directory.
+    assert selectors.asset_get(viewer=world.viewer("outsider"), asset_id=asset.pk) == asset
+    assert (
+        selectors.asset_get(
+            viewer=world.viewer("coordinator"), asset_id=asset.pk, ability="directory.map_assets"
+        )
+        == asset
+    )
+
+
+def test_resource_for_booking_refuses_who_may_not_book(
+    world: World, make_asset: Callable[..., Asset]
+) -> None:
+    room = make_room(world, make_asset())
+    for viewer in (world.viewer("commissioner"), ANONYMOUS):
+        with pytest.raises(
+            PermissionDenied, match=r"^You need to be a member of an organisation to book\.$"
+        ):
+            selectors.resource_get_for_booking(viewer=viewer, resource_id=room.pk)
+    assert (
+        selectors.resource_get_for_booking(viewer=world.viewer("outsider"), resource_id=room.pk)
+        == room
+    )
+
+
+def test_booking_for_decision_is_for_its_managers_not_its_requester(
+    world: World, make_asset: Callable[..., Asset]
+) -> None:
+    room = make_room(world, make_asset())
+    booking = directory_services.booking_request(
+        viewer=world.viewer("member"),
+        resource=room,
+        starts_at=next_weekday(10),
+        ends_at=next_weekday(12),
+        purpose="Tenants meeting",
+    )
+    # The requester may see their booking, not decide it.
+    assert selectors.booking_get(viewer=world.viewer("member"), booking_id=booking.pk) == booking
+    with pytest.raises(
+        PermissionDenied,
+        match=r"^You need to be a staff or above of this organisation to decide bookings\.$",
+    ):
+        selectors.booking_get_for_decision(viewer=world.viewer("member"), booking_id=booking.pk)
+    with pytest.raises(NotFound):
+        selectors.booking_get_for_decision(viewer=world.viewer("outsider"), booking_id=booking.pk)
+    assert (
+        selectors.booking_get_for_decision(viewer=world.viewer("staff"), booking_id=booking.pk)
+        == booking
+    )

@@ -27,7 +27,7 @@ def test_asset_create_writes_asset_schedule_centroid_and_history(
     assert stored.languages == "en,pl"
     assert stored.last_checked_by == world.people["staff"]
     assert list(stored.schedules.values_list("byday", "opens_at")) == [("SA", time(9, 0))]
-    assert selectors._postcode_location("LS6 2AB") == (53.82, -1.57)
+    assert selectors.postcode_location("LS6 2AB") == (53.82, -1.57)
     assert HistoryEntry.objects.filter(action="asset.created", subject_id=str(asset.pk)).exists()
 
 
@@ -76,6 +76,26 @@ def test_impossible_schedule_is_refused_and_nothing_written(world: World) -> Non
         "Split an overnight opening into two days."
     )
     assert not Asset.objects.exists()
+
+
+def test_asset_create_validates_its_opening_times_like_schedule_add(world: World) -> None:
+    # Both ways in write opening times through one validating builder: asset_create used to
+    # bulk-create them unvalidated, so a long description reached the database.
+    long_note = ScheduleSpec(
+        freq="WEEKLY",
+        interval=1,
+        byday="MO",
+        opens_at=time(9, 0),
+        closes_at=time(17, 0),
+        description="x" * 201,
+    )
+    data = services.AssetData(name="Hall", category="physical_space", schedules=[long_note])
+    with pytest.raises(InvalidInput) as error:
+        services.asset_create(viewer=world.viewer("staff"), organisation=world.org, data=data)
+    assert error.value.field == "description"
+    assert error.value.message == "Ensure this value has at most 200 characters (it has 201)."
+    assert not Asset.objects.exists()
+    assert not Schedule.objects.exists()
 
 
 @pytest.mark.parametrize(

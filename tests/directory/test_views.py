@@ -163,6 +163,48 @@ def test_bulk_form_writes_every_row_or_none(world: World) -> None:
     assert Asset.objects.get(name="Pensioners lunch").schedules.get().byday == "WE"
 
 
+def _grid(rows: list[tuple[str, str, str]]) -> dict[str, str]:
+    data = {
+        "rows-TOTAL_FORMS": str(len(rows)),
+        "rows-INITIAL_FORMS": "0",
+        "rows-MAX_NUM_FORMS": "50",
+    }
+    for i, (name, category, postcode) in enumerate(rows):
+        data.update(
+            {f"rows-{i}-name": name, f"rows-{i}-category": category, f"rows-{i}-postcode": postcode}
+        )
+    return data
+
+
+def test_bulk_form_names_the_grid_row_even_after_an_empty_one(world: World) -> None:
+    session = _session(world)
+    url = reverse("directory:mapping_session_detail", kwargs={"pk": session.pk})
+    data = _grid([("", "", ""), ("Corner shop", "economic", "BAD")])
+    content = world.client("coordinator").post(url, data).content.decode()
+    assert "Row 2, postcode: “BAD” is not a UK postcode." in content
+    assert "Row 1, postcode" not in content
+    # and on the row itself, beside the postcode typed there
+    assert (
+        '<p class="error-message" id="id_rows-1-postcode_error">“BAD” is not a UK postcode. '
+        "Enter a full UK postcode, like LS6 2AB.</p>"
+    ) in content
+    assert not Asset.objects.exists()
+
+
+def test_bulk_form_shows_what_the_grid_itself_refuses(world: World) -> None:
+    session = _session(world)
+    url = reverse("directory:mapping_session_detail", kwargs={"pk": session.pk})
+    data = _grid([("Bus shelter mural", "culture", "LS6 2AB"), ("x" * 201, "spaceship", "")])
+    content = world.client("coordinator").post(url, data).content.decode()
+    assert "Some rows have problems, so nothing was saved." in content
+    assert "Row 2, name: Ensure this value has at most 200 characters (it has 201)." in content
+    assert (
+        "Row 2, category: Select a valid choice. spaceship is not one of the available choices."
+        in content
+    )
+    assert not Asset.objects.exists()
+
+
 def _xlsx(rows: list[list[str]]) -> bytes:
     from openpyxl import Workbook
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from coproduce.people import demo as people_demo
 from tests.conftest import PASSWORD, ROLES, World
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import axe_violations, sign_in
 from tests.web.test_permission_matrix import _routes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -96,6 +96,9 @@ def test_demo_pages_reached_by_links_fit_320_px(page: Any) -> None:
             module.load(stdout=io.StringIO())
     page.set_viewport_size({"width": WIDTH, "height": 800})
     wide: list[str] = []
+    # axe-core once on each kind of page (the first login to reach it), at 320 px.
+    checked: set[str] = set()
+    inaccessible: list[str] = []
     for email, *_ in people_demo.LOGINS:
         page.context.clear_cookies()
         sign_in(page, email, people_demo.DEMO_PASSWORD)
@@ -111,9 +114,16 @@ def test_demo_pages_reached_by_links_fit_320_px(page: Any) -> None:
             problem = _overflow(page, path)
             if problem:
                 wide.append(f"{email}: {problem}")
+            if view not in checked and urlsplit(page.url).path == urlsplit(path).path:
+                checked.add(view)
+                violations = axe_violations(page)
+                if violations:
+                    inaccessible.append(f"{email} {path}: {violations}")
             for href in page.eval_on_selector_all("a[href]", "a => a.map(e => e.href)"):
                 link = urlsplit(urljoin(page.url, href))
                 if link.netloc == base.netloc and _reads_as_page(link.path):
                     queue.append(link.path + (f"?{link.query}" if link.query else ""))
         assert len(views) > 10, f"{email} reached only {sorted(views)}"
     assert not wide, "\n".join(wide)
+    assert not inaccessible, "\n".join(inaccessible)
+    assert len(checked) > 40, f"axe checked only {sorted(checked)}"

@@ -163,3 +163,19 @@ def _codes() -> list[tuple[str, str]]:
     from coproduce.notifications.events import events_all
 
     return [(event.code, event.label) for event in events_all()]
+
+
+def test_settled_notifications_stay_on_the_page_and_are_never_emailed(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    from coproduce.notifications.tasks import notifications_email
+
+    since = timezone.now()
+    _send(world, "member", title="From the demo's history")
+    assert services.notifications_settle(since=since) == 1
+    notice = Notification.objects.get()
+    assert notifications_email.call([notice.pk]) == 0
+    assert mail.outbox == []
+    assert selectors.unread_count(user=world.people["member"].user) == 1

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from coproduce.budgeting.forms import PaperBallotForm
 from coproduce.errors import InvalidInput
+from coproduce.framework.forms import long_date
 from coproduce.people import services
 from coproduce.people.models import Person
 from coproduce.people.numbers import membership_number_normalise
@@ -21,7 +22,6 @@ from coproduce.timebank.forms import (
     ProposeForm,
     RecordTransferForm,
 )
-from coproduce.web.forms import long_date
 from tests.conftest import World
 
 BIRTH_MESSAGE = "Enter a date of birth from 1 January 1900 (four digits for the year)."

@@ -18,7 +18,7 @@ from coproduce.people import services as people_services
 from coproduce.people.models import Membership, MembershipStatus, Organisation, OrganisationKind
 from coproduce.people.permissions import viewer_for
 from coproduce.people.seeding import seed_people
-from coproduce.timebank import services as timebank_services
+from coproduce.timebank import ledger as timebank_ledger
 from coproduce.timebank.models import Account, AccountKind, Unit
 from tests.conftest import PASSWORD, World
 
@@ -62,7 +62,7 @@ def test_a_member_approved_through_the_api_can_be_paid_through_the_api(world: Wo
         AccountKind.MEMBER,
         0,
     )
-    assert account["floor"] == timebank_services.DEFAULT_MEMBER_FLOOR
+    assert account["floor"] == timebank_ledger.DEFAULT_MEMBER_FLOOR
     payer = world.client("member")
     [own] = _api(payer, "get", "/api/v1/timebank/accounts").json()["items"]
     paid = _api(
@@ -77,7 +77,7 @@ def test_a_member_approved_through_the_api_can_be_paid_through_the_api(world: Wo
 
 def test_every_door_that_activates_a_membership_opens_its_hours_account(world: World) -> None:
     admin = world.viewer("admin")
-    timebank_services.limits_set_for_organisation(
+    timebank_ledger.limits_set_for_organisation(
         viewer=admin, organisation=world.org, floor=-120, ceiling=3000, reason="Tighter"
     )
     founder = world.people["admin"]
@@ -109,9 +109,9 @@ def test_every_door_that_activates_a_membership_opens_its_hours_account(world: W
     }
     accounts = {door: _hours_account(m) for door, m in memberships.items()}
     assert {door: (a.organisation, a.floor, a.ceiling) for door, a in accounts.items()} == {
-        "founder": (founded, timebank_services.DEFAULT_MEMBER_FLOOR, None),
+        "founder": (founded, timebank_ledger.DEFAULT_MEMBER_FLOOR, None),
         "added": (world.org, -120, 3000),
-        "brought": (founded, timebank_services.DEFAULT_MEMBER_FLOOR, None),
+        "brought": (founded, timebank_ledger.DEFAULT_MEMBER_FLOOR, None),
         "invited": (world.org, -120, 3000),
     }
     assert accounts["added"].name == f"Abe Added ({memberships['added'].number})"
@@ -174,6 +174,6 @@ def test_seeding_opens_an_account_for_every_seeded_membership() -> None:
     assert seeded.count() == 7
     accounts = Account.objects.filter(membership__in=seeded, unit=Unit.MINUTES)
     assert accounts.count() == 7
-    assert set(accounts.values_list("floor", flat=True)) == {timebank_services.DEFAULT_MEMBER_FLOOR}
+    assert set(accounts.values_list("floor", flat=True)) == {timebank_ledger.DEFAULT_MEMBER_FLOOR}
     assert set(accounts.values_list("organisation_id", flat=True)) == {bank.pk for bank in banks}
     assert isinstance(banks[0], Organisation)

@@ -28,7 +28,7 @@ def prepare(url: str) -> dict[str, Any]:
     call_command("migrate", verbosity=0)
     from coproduce.people import services as people
     from coproduce.people.permissions import viewer_for
-    from coproduce.timebank import services
+    from coproduce.timebank import ledger
     from coproduce.timebank.models import AccountKind, TransferKind
 
     founder = people.person_register(
@@ -36,7 +36,7 @@ def prepare(url: str) -> dict[str, Any]:
     )
     bank = people.organisation_create(name="Race Bank", kind="time_bank", founder=founder)
     viewer = viewer_for(founder.user)
-    services.limits_set_for_organisation(
+    ledger.limits_set_for_organisation(
         viewer=viewer, organisation=bank, floor=None, ceiling=None, reason="No limits"
     )
     ids = []
@@ -44,10 +44,10 @@ def prepare(url: str) -> dict[str, Any]:
         person = people.person_create_for(viewer=viewer, organisation=bank, full_name=f"P{n}")
         membership = person.memberships.get()
         with transaction.atomic():
-            account = services.member_account(membership)
-            pot = services.organisation_account(bank, AccountKind.POT)
-            services.transfer_post(
-                legs=[services.Leg(pot, -START_BALANCE), services.Leg(account, START_BALANCE)],
+            account = ledger.member_account(membership)
+            pot = ledger.organisation_account(bank, AccountKind.POT)
+            ledger.transfer_post(
+                legs=[ledger.Leg(pot, -START_BALANCE), ledger.Leg(account, START_BALANCE)],
                 kind=TransferKind.ADJUSTMENT,
                 reason="Opening balance",
                 operator=founder,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from coproduce.people import services as people_services
 from coproduce.people.models import Membership, Organisation, Person
 from coproduce.people.permissions import Viewer, viewer_for
-from coproduce.timebank import services
+from coproduce.timebank import ledger, services
 from coproduce.timebank.models import Account, Exchange
 from tests.conftest import PASSWORD, World
 
@@ -43,7 +43,7 @@ def membership_of(world: World, role: str) -> Membership:
 
 
 def account(membership: Membership) -> Account:
-    return services.member_account(membership)
+    return ledger.member_account(membership)
 
 
 def give(world: World, payer: Membership, payee: Membership, minutes: int) -> None:

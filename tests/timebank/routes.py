@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from coproduce.people.models import Membership
-from coproduce.timebank import services
+from coproduce.timebank import ledger, services
 from coproduce.timebank.models import Exchange, Listing, Transfer
 from tests.matrix import COORDINATORS_UP, MEMBERS_UP, STAFF_UP, ApiRoute, Route
 
@@ -79,6 +79,7 @@ ROUTES = [
     Route("timebank:rewards", _bank, allowed=MEMBERS_UP),
     Route("timebank:queue", _bank, allowed=COORDINATORS_UP),
     Route("timebank:record_transfer", _bank, allowed=COORDINATORS_UP),
+    Route("timebank:exchange_arrange", _bank, allowed=COORDINATORS_UP),
     Route("timebank:record_group", _bank, allowed=STAFF_UP),
     Route("timebank:record_agency", _bank, allowed=STAFF_UP),
     Route("timebank:transfer_list", _bank, allowed=COORDINATORS_UP),
@@ -145,7 +146,7 @@ def _account(world: Any) -> int:
     from django.db import transaction
 
     with transaction.atomic():
-        return services.member_account(_membership(world, "member")).pk
+        return ledger.member_account(_membership(world, "member")).pk
 
 
 def _reward(world: Any) -> int:
@@ -199,7 +200,7 @@ API_ROUTES = [
         allowed=COORDINATORS_UP | {"member"},
         data=lambda w: {
             "from_account": _account(w),
-            "to_account": services.member_account(_membership(w, "staff")).pk,
+            "to_account": ledger.member_account(_membership(w, "staff")).pk,
             "minutes": 10,
             "reason": "Matrix",
         },

@@ -147,6 +147,30 @@ def test_a_coordinator_can_confirm(world: World) -> None:
     assert _balance(ana) == 45
 
 
+def test_a_coordinator_brokers_an_exchange_between_two_members_from_start_to_finish(
+    world: World,
+) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    coordinator = world.viewer("coordinator")
+    exchange = services.exchange_propose(
+        viewer=coordinator, provider=ana, receiver=ben, minutes=60, description="Shopping"
+    )
+    assert services.exchange_actions_for(viewer=coordinator, exchange=exchange) == [
+        "accept",
+        "decline",
+        "cancel",
+    ]
+    services.exchange_accept(viewer=coordinator, exchange_id=exchange.pk)
+    exchange = services.exchange_claim(viewer=coordinator, exchange_id=exchange.pk, minutes=75)
+    assert exchange.claimed_by == world.people["coordinator"]
+    assert "confirm" in services.exchange_actions_for(viewer=coordinator, exchange=exchange)
+    services.exchange_confirm(viewer=coordinator, exchange_id=exchange.pk)
+    transfer = Transfer.objects.get()
+    assert (transfer.kind, transfer.amount) == (TransferKind.EXCHANGE, 75)
+    assert transfer.operator == world.people["coordinator"]
+    assert (_balance(ana), _balance(ben)) == (75, -75)
+
+
 def test_the_proposer_cannot_accept_their_own_proposal(world: World) -> None:
     ana, ben = member(world, "Ana"), member(world, "Ben")
     exchange = services.exchange_propose(

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coproduce.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coproduce.framework.amounts import amount_format, hours_parse
 from coproduce.people import services as people_services
-from coproduce.timebank import services
-from coproduce.timebank.amounts import amount_format, hours_parse
-from coproduce.timebank.ledger import ledger_differences
+from coproduce.timebank import ledger, services
+from coproduce.timebank.ledger import Leg, ledger_differences
 from coproduce.timebank.models import (
     Account,
     AccountKind,
@@ -26,7 +26,6 @@ from coproduce.timebank.models import (
     TransferKind,
     Unit,
 )
-from coproduce.timebank.services import Leg
 from tests.conftest import World
 from tests.timebank.factories import account, give, member
 
@@ -44,9 +43,27 @@ def test_amounts_are_shown_as_hours_and_minutes_with_a_true_minus_sign() -> None
         hours_parse("an hour")
 
 
+def test_every_money_formatter_writes_the_one_true_minus_sign() -> None:
+    """The structure issue: four money formatters with different minus signs (``-£5``,
+    ``£-5.00``, ``\u2212£5.00``). They all write through ``amount_format`` now."""
+    from coproduce.budgeting.money import pounds
+    from coproduce.budgeting.templatetags.budgeting import pounds as budgeting_filter
+    from coproduce.framework.charts import _format as chart_figure
+    from coproduce.web.templatetags.web_text import pounds as web_filter
+
+    assert amount_format(-123456, Unit.PENCE, grouped=True) == "\u2212£1,234.56"
+    assert amount_format(50000, Unit.PENCE, grouped=True) == "£500"
+    assert pounds(-500) == "\u2212£5"
+    assert budgeting_filter(-1250) == "\u2212£12.50"
+    assert web_filter(-350) == "\u2212£3.50"
+    assert chart_figure(-5.0, "£") == "\u2212£5"
+    assert chart_figure(-1.5, "hours") == "\u22121.5 h"
+    assert chart_figure(-3, "votes") == "\u22123 votes"
+
+
 def test_transfer_post_moves_balances_and_entries_sum_to_zero(world: World) -> None:
     ana, ben = member(world, "Ana"), member(world, "Ben")
-    transfer = services.transfer_post(
+    transfer = ledger.transfer_post(
         legs=[Leg(account(ana), -90), Leg(account(ben), 90)],
         kind=TransferKind.EXCHANGE,
         reason="Shopping",
@@ -78,7 +95,7 @@ def test_transfer_post_refuses_past_the_floor_naming_the_bank(world: World) -> N
 
 def test_transfer_post_refuses_past_the_ceiling(world: World) -> None:
     ana, ben = member(world, "Ana"), member(world, "Ben")
-    services.limits_set_for_organisation(
+    ledger.limits_set_for_organisation(
         viewer=world.viewer("coordinator"),
         organisation=world.org,
         floor=-600,
@@ -105,7 +122,7 @@ def test_transfer_to_oneself_is_refused(world: World) -> None:
             reason="Oops",
         )
     with pytest.raises(InvalidInput, match=re.escape("You cannot transfer time to yourself.")):
-        services.transfer_post(
+        ledger.transfer_post(
             legs=[Leg(account(ana), -60), Leg(account(ana), 60)],
             kind=TransferKind.ADJUSTMENT,
             reason="Oops",
@@ -144,7 +161,7 @@ def test_transfer_to_an_inactive_member_is_refused(world: World) -> None:
 def test_entries_that_do_not_sum_to_zero_are_refused(world: World) -> None:
     ana, ben = member(world, "Ana"), member(world, "Ben")
     with pytest.raises(InvalidInput, match="must sum to zero in each bank's books"):
-        services.transfer_post(
+        ledger.transfer_post(
             legs=[Leg(account(ana), -60), Leg(account(ben), 50)],
             kind=TransferKind.ADJUSTMENT,
             reason="Wrong",
@@ -156,9 +173,9 @@ def test_entries_that_do_not_sum_to_zero_are_refused(world: World) -> None:
 
 def test_a_transfer_never_mixes_units(world: World) -> None:
     ana, ben = member(world, "Ana"), member(world, "Ben")
-    pence = services.member_account(ben, Unit.PENCE)
+    pence = ledger.member_account(ben, Unit.PENCE)
     with pytest.raises(InvalidInput, match="cannot mix units"):
-        services.transfer_post(
+        ledger.transfer_post(
             legs=[Leg(account(ana), -60), Leg(pence, 60)],
             kind=TransferKind.ADJUSTMENT,
             reason="Wrong",
@@ -169,9 +186,9 @@ def test_a_transfer_never_mixes_units(world: World) -> None:
 
 def test_pence_accounts_post_through_the_same_service(world: World) -> None:
     ana = member(world, "Ana")
-    pot = services.organisation_account(world.org, AccountKind.POT, Unit.PENCE)
-    ana_pence = services.member_account(ana, Unit.PENCE)
-    services.transfer_post(
+    pot = ledger.organisation_account(world.org, AccountKind.POT, Unit.PENCE)
+    ana_pence = ledger.member_account(ana, Unit.PENCE)
+    ledger.transfer_post(
         legs=[Leg(pot, -2500), Leg(ana_pence, 2500)],
         kind=TransferKind.ADJUSTMENT,
         reason="Community dividend",
@@ -180,7 +197,7 @@ def test_pence_accounts_post_through_the_same_service(world: World) -> None:
     )
     # Money is never overdrawn: the floor is zero, not the bank's hour limit.
     with pytest.raises(InvalidInput) as error:
-        services.transfer_post(
+        ledger.transfer_post(
             legs=[Leg(ana_pence, -2501), Leg(pot, 2501)],
             kind=TransferKind.ADJUSTMENT,
             reason="Too much",
@@ -196,8 +213,8 @@ def test_pence_accounts_post_through_the_same_service(world: World) -> None:
 
 def test_area_pot_is_one_per_bank_and_area_and_never_goes_below_zero(world: World) -> None:
     riverside = people_services.area_create(name="Riverside")
-    pot = services.area_pot_account(world.org, riverside)
-    assert services.area_pot_account(world.org, riverside).pk == pot.pk
+    pot = ledger.area_pot_account(world.org, riverside)
+    assert ledger.area_pot_account(world.org, riverside).pk == pot.pk
     assert (pot.kind, pot.unit, pot.area_id, pot.floor) == (
         AccountKind.AREA_POT,
         Unit.PENCE,
@@ -205,9 +222,9 @@ def test_area_pot_is_one_per_bank_and_area_and_never_goes_below_zero(world: Worl
         0,
     )
     assert pot.name == "Riverside community pot (Holy Cross Time Bank)"
-    holder = services.organisation_account(world.org, AccountKind.DIVIDEND, Unit.PENCE)
-    project = services.delivery_account_open(organisation=world.org, name="Benches")
-    services.transfer_post(
+    holder = ledger.organisation_account(world.org, AccountKind.DIVIDEND, Unit.PENCE)
+    project = ledger.delivery_account_open(organisation=world.org, name="Benches")
+    ledger.transfer_post(
         legs=[Leg(holder, -1000), Leg(pot, 1000)],
         kind=TransferKind.DIVIDEND,
         reason="Dividend",
@@ -215,7 +232,7 @@ def test_area_pot_is_one_per_bank_and_area_and_never_goes_below_zero(world: Worl
         books={world.org.pk},
     )
     with pytest.raises(InvalidInput) as error:
-        services.transfer_post(
+        ledger.transfer_post(
             legs=[Leg(pot, -1001), Leg(project, 1001)],
             kind=TransferKind.SPEND,
             reason="Benches",
@@ -316,7 +333,7 @@ def test_a_member_gives_time_from_their_own_account_only(world: World) -> None:
 def test_organisation_limits_apply_to_followers_and_keep_a_history(world: World) -> None:
     ana, ben = member(world, "Ana"), member(world, "Ben")
     account(ana)
-    services.limits_set_for_organisation(
+    ledger.limits_set_for_organisation(
         viewer=world.viewer("coordinator"),
         organisation=world.org,
         floor=-120,
@@ -339,9 +356,9 @@ def test_a_members_money_account_is_never_overdrawn_and_ignores_hour_limits(
     i.e. £6 of overdraft) and followed every change of the bank's hour limits."""
     ana = member(world, "Ana")
     with transaction.atomic():
-        money = services.member_account(ana, Unit.PENCE)
+        money = ledger.member_account(ana, Unit.PENCE)
     assert (money.floor, money.ceiling, money.own_limits) == (0, None, True)
-    services.limits_set_for_organisation(
+    ledger.limits_set_for_organisation(
         viewer=world.viewer("coordinator"),
         organisation=world.org,
         floor=-120,
@@ -352,7 +369,7 @@ def test_a_members_money_account_is_never_overdrawn_and_ignores_hour_limits(
     assert (money.floor, money.ceiling) == (0, None)
     assert account(ana).floor == -120
     with pytest.raises(InvalidInput, match="which are in hours"):
-        services.limits_set_for_account(
+        ledger.limits_set_for_account(
             viewer=world.viewer("coordinator"),
             account_id=money.pk,
             floor=None,
@@ -366,7 +383,7 @@ def test_organisation_limits_refused_when_a_balance_is_already_outside(world: Wo
     ana, ben = member(world, "Ana"), member(world, "Ben")
     give(world, ana, ben, 300)
     with pytest.raises(Conflict) as error:
-        services.limits_set_for_organisation(
+        ledger.limits_set_for_organisation(
             viewer=world.viewer("coordinator"),
             organisation=world.org,
             floor=-120,
@@ -383,16 +400,16 @@ def test_organisation_limits_refused_when_a_balance_is_already_outside(world: Wo
 def test_account_limits_override_the_organisation_and_can_return(world: World) -> None:
     ana, ben = member(world, "Ana"), member(world, "Ben")
     coordinator = world.viewer("coordinator")
-    services.limits_set_for_account(
+    ledger.limits_set_for_account(
         viewer=coordinator, account_id=account(ana).pk, floor=-1200, ceiling=None, reason="Carer"
     )
-    services.limits_set_for_organisation(
+    ledger.limits_set_for_organisation(
         viewer=coordinator, organisation=world.org, floor=-60, ceiling=None, reason="Tighter"
     )
     give(world, ana, ben, 900)
     assert Account.objects.get(membership=ana).balance == -900
     with pytest.raises(Conflict):
-        services.limits_set_for_account(
+        ledger.limits_set_for_account(
             viewer=coordinator,
             account_id=account(ana).pk,
             floor=None,
@@ -405,7 +422,7 @@ def test_account_limits_override_the_organisation_and_can_return(world: World) -
 
 def test_setting_limits_needs_a_coordinator(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        services.limits_set_for_organisation(
+        ledger.limits_set_for_organisation(
             viewer=world.viewer("staff"),
             organisation=world.org,
             floor=-60,
@@ -464,7 +481,7 @@ def test_postgres_trigger_rejects_an_unbalanced_transfer_at_commit() -> None:
 def test_transfer_post_refuses_a_leg_outside_the_callers_books(world: World) -> None:
     ana, ben = member(world, "Ana"), member(world, "Ben")
     with pytest.raises(NotFound, match=re.escape("One of the accounts does not exist.")):
-        services.transfer_post(
+        ledger.transfer_post(
             legs=[Leg(account(ana), -60), Leg(account(ben), 60)],
             kind=TransferKind.ADJUSTMENT,
             reason="Someone else's books",
@@ -511,7 +528,7 @@ def test_a_coordinator_cannot_move_time_into_or_out_of_a_partners_account(
 ) -> None:
     ana = member(world, "Ana")
     with transaction.atomic():
-        partner = services.counterparty_account(world.org, AccountKind.PARTNER, world.other_org)
+        partner = ledger.counterparty_account(world.org, AccountKind.PARTNER, world.other_org)
     for source, target, field, verb in (
         (partner, account(ana), "from_account", "from"),
         (account(ana), partner, "to_account", "to"),
@@ -534,7 +551,7 @@ def test_a_coordinator_may_move_time_from_the_banks_own_account_as_an_adjustment
 ) -> None:
     ana = member(world, "Ana")
     with transaction.atomic():
-        agency = services.organisation_account(world.org, AccountKind.AGENCY)
+        agency = ledger.organisation_account(world.org, AccountKind.AGENCY)
     transfer = services.transfer_record(
         viewer=world.viewer("coordinator"),
         from_account_id=agency.pk,
@@ -566,7 +583,7 @@ def test_a_member_to_member_transfer_keyed_by_a_coordinator_counts_as_an_exchang
 
 def test_a_2_to_the_62_minute_transfer_is_refused_naming_the_amount(world: World) -> None:
     ana, ben = member(world, "Ana"), member(world, "Ben")
-    services.limits_set_for_organisation(
+    ledger.limits_set_for_organisation(
         viewer=world.viewer("coordinator"),
         organisation=world.org,
         floor=None,
@@ -614,10 +631,10 @@ def test_any_transfer_over_the_maximum_is_refused_and_writes_nothing(
     world: World, amount: int
 ) -> None:
     with transaction.atomic():
-        agency = services.organisation_account(world.org, AccountKind.AGENCY)
-        pot = services.organisation_account(world.org, AccountKind.POT)
+        agency = ledger.organisation_account(world.org, AccountKind.AGENCY)
+        pot = ledger.organisation_account(world.org, AccountKind.POT)
     with pytest.raises(InvalidInput) as error:
-        services.transfer_post(
+        ledger.transfer_post(
             legs=[Leg(agency, -amount), Leg(pot, amount)],
             kind=TransferKind.ADJUSTMENT,
             reason="Too much",
@@ -633,8 +650,8 @@ def test_a_bank_sets_its_own_maximum_and_a_reversal_is_never_held_to_it(world: W
     ana = member(world, "Ana")
     manager = world.viewer("manager")
     with transaction.atomic():
-        agency = services.organisation_account(world.org, AccountKind.AGENCY)
-    services.max_transfer_set(
+        agency = ledger.organisation_account(world.org, AccountKind.AGENCY)
+    ledger.max_transfer_set(
         viewer=manager,
         organisation_id=world.org.pk,
         unit=Unit.MINUTES,
@@ -648,7 +665,7 @@ def test_a_bank_sets_its_own_maximum_and_a_reversal_is_never_held_to_it(world: W
         amount=1_500 * 60,
         reason="Festival volunteers",
     )
-    services.max_transfer_set(
+    ledger.max_transfer_set(
         viewer=manager, organisation_id=world.org.pk, unit=Unit.MINUTES, maximum=60, reason="Back"
     )
     with pytest.raises(InvalidInput, match=re.escape("cannot be more than 1:00, the limit")):
@@ -656,7 +673,7 @@ def test_a_bank_sets_its_own_maximum_and_a_reversal_is_never_held_to_it(world: W
     services.transfer_reverse(viewer=world.viewer("coordinator"), transfer_id=big.pk, reason="x")
     assert Account.objects.get(pk=agency.pk).balance == 0
     with pytest.raises(InvalidInput) as error:
-        services.max_transfer_set(
+        ledger.max_transfer_set(
             viewer=manager,
             organisation_id=world.org.pk,
             unit=Unit.PENCE,

@@ -6,7 +6,8 @@ import pytest
 
 from coproduce.errors import NotFound, PermissionDenied
 from coproduce.people import services as people_services
-from coproduce.timebank import selectors, services
+from coproduce.timebank import ledger, selectors, services
+from coproduce.timebank.ledger import Leg
 from coproduce.timebank.models import (
     AccountKind,
     Category,
@@ -17,7 +18,6 @@ from coproduce.timebank.models import (
     TransferKind,
     Unit,
 )
-from coproduce.timebank.services import Leg
 from tests.conftest import World
 from tests.timebank.factories import claimed_exchange, member, viewer
 
@@ -148,20 +148,20 @@ def test_statistics_and_own_figures_count_hours_never_money(world: World) -> Non
     services.exchange_confirm(viewer=viewer(ben), exchange_id=exchange.pk)
     # The same ledger carries pence (a pooled budget paying for help): £25 must not read as
     # 2,500 minutes exchanged.
-    services.transfer_post(
+    ledger.transfer_post(
         legs=[
-            Leg(services.organisation_account(world.org, AccountKind.POT, Unit.PENCE), -2500),
-            Leg(services.member_account(ben, Unit.PENCE), 2500),
+            Leg(ledger.organisation_account(world.org, AccountKind.POT, Unit.PENCE), -2500),
+            Leg(ledger.member_account(ben, Unit.PENCE), 2500),
         ],
         kind=TransferKind.ADJUSTMENT,
         reason="Pooled budget",
         operator=world.people["coordinator"],
         books={world.org.pk},
     )
-    services.transfer_post(
+    ledger.transfer_post(
         legs=[
-            Leg(services.member_account(ben, Unit.PENCE), -2500),
-            Leg(services.member_account(ana, Unit.PENCE), 2500),
+            Leg(ledger.member_account(ben, Unit.PENCE), -2500),
+            Leg(ledger.member_account(ana, Unit.PENCE), 2500),
         ],
         kind=TransferKind.EXCHANGE,
         reason="Paid from a pooled budget",

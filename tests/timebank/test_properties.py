@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from coproduce.errors import Conflict, InvalidInput
 from coproduce.people.models import Membership
-from coproduce.timebank import services
+from coproduce.timebank import ledger, services
+from coproduce.timebank.ledger import Leg
 from coproduce.timebank.models import Account, AccountKind, Entry, Transfer, TransferKind
-from coproduce.timebank.services import Leg
 from tests.conftest import World
 from tests.timebank.factories import join, member
 
@@ -51,7 +51,7 @@ def _assert_ledger_whole() -> None:
 
 def test_random_ledger_operations_keep_every_invariant(world: World) -> None:
     coordinator = world.viewer("coordinator")
-    services.limits_set_for_organisation(
+    ledger.limits_set_for_organisation(
         viewer=coordinator, organisation=world.org, floor=-240, ceiling=300, reason="Tight"
     )
     locals_ = [member(world, name) for name in ("Ana", "Ben", "Cai", "Dee")]
@@ -67,8 +67,8 @@ def test_random_ledger_operations_keep_every_invariant(world: World) -> None:
     )
     services.agreement_sign(viewer=other_admin, agreement_id=agreement.pk)
     with transaction.atomic():
-        local_accounts = [services.member_account(m) for m in locals_]
-        remote_accounts = [services.member_account(m) for m in remote]
+        local_accounts = [ledger.member_account(m) for m in locals_]
+        remote_accounts = [ledger.member_account(m) for m in remote]
     clearing_here = Account.objects.get(
         organisation=world.org, kind=AccountKind.CLEARING, counterparty=world.other_org
     )
@@ -81,7 +81,7 @@ def test_random_ledger_operations_keep_every_invariant(world: World) -> None:
         if name == "transfer":
             legs = [Leg(local_accounts[a], -amount), Leg(local_accounts[b], amount)]
             posted.append(
-                services.transfer_post(
+                ledger.transfer_post(
                     legs=legs,
                     kind=TransferKind.EXCHANGE,
                     reason="p",
@@ -97,7 +97,7 @@ def test_random_ledger_operations_keep_every_invariant(world: World) -> None:
                 Leg(remote_accounts[b], amount),
             ]
             posted.append(
-                services.transfer_post(
+                ledger.transfer_post(
                     legs=legs,
                     kind=TransferKind.CROSS_BANK,
                     reason="p",
@@ -150,9 +150,9 @@ def test_random_ledger_operations_keep_every_invariant(world: World) -> None:
 def test_a_group_session_with_one_bad_leg_posts_nothing(world: World) -> None:
     ana, ben, cai = (member(world, name) for name in ("Ana", "Ben", "Cai"))
     coordinator = world.viewer("coordinator")
-    services.limits_set_for_account(
+    ledger.limits_set_for_account(
         viewer=coordinator,
-        account_id=services.member_account(cai).pk,
+        account_id=ledger.member_account(cai).pk,
         floor=-600,
         ceiling=30,
         reason="Test",

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from coproduce.timebank import services
+from coproduce.timebank import ledger, services
 from coproduce.timebank.models import Exchange, ExchangeStatus, Listing, Transfer
 from tests.conftest import World
 from tests.timebank.factories import give, member, membership_of, viewer
@@ -174,11 +174,24 @@ def test_reversing_on_the_page_asks_first_then_reverses(world: World) -> None:
     assert Transfer.objects.filter(reverses=transfer).exists()
 
 
+def test_a_party_to_a_transfer_sees_it_but_may_not_reverse_it_on_the_page(world: World) -> None:
+    ana, ben = member(world, "Ana"), member(world, "Ben")
+    give(world, ana, ben, 60)
+    transfer = Transfer.objects.get()
+    response = _client(ana).get(reverse("timebank:transfer_reverse", args=[transfer.pk]))
+    assert response.status_code == 403
+    assert (
+        "You need to be a coordinator or above of this organisation to reverse transfers."
+        in response.content.decode()
+    )
+    assert not Transfer.objects.filter(reverses=transfer).exists()
+
+
 def test_api_transfer_past_the_limit_answers_400_in_the_error_format(world: World) -> None:
     ana = member(world, "Ana")
     staff = membership_of(world, "staff")
-    from_account = services.member_account(ana).pk
-    to_account = services.member_account(staff).pk
+    from_account = ledger.member_account(ana).pk
+    to_account = ledger.member_account(staff).pk
     response = _client(ana).post(
         "/api/v1/timebank/transfers",
         {"from_account": from_account, "to_account": to_account, "minutes": 601, "reason": "x"},

@@ -4,8 +4,8 @@ import pytest
 from django.test import RequestFactory
 
 from coproduce.errors import InvalidInput
+from coproduce.framework.pagination import paginate
 from coproduce.people.models import Organisation
-from coproduce.web.pagination import paginate
 
 pytestmark = pytest.mark.django_db
 

@@ -17,13 +17,13 @@ from django.urls import reverse
 from coproduce.budgeting import services as budgeting_services
 from coproduce.budgeting.models import Rule
 from coproduce.directory.models import Asset
+from coproduce.framework.charts import bar_chart
+from coproduce.framework.forms import PoundsField
 from coproduce.people import services as people_services
 from coproduce.people.models import OrganisationKind
 from coproduce.people.permissions import viewer_for
 from coproduce.timebank import services as timebank_services
 from coproduce.timebank.services import AgencyDirection
-from coproduce.web.charts import bar_chart
-from coproduce.web.forms import PoundsField
 from coproduce.web.templatetags.web_text import language_names
 from tests.budgeting.factories import election
 from tests.conftest import PASSWORD, World, make_person

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from coproduce.web.forms import DateInput, DateTimeInput, TimeInput
+from coproduce.framework.forms import DateInput, DateTimeInput, TimeInput
 
 
 def test_date_picker_is_valued_in_iso_form() -> None:
@@ -32,8 +32,8 @@ def test_time_picker_is_valued_in_hours_and_minutes() -> None:
 def test_short_model_choice_field_lists_and_checks_choices(
     django_assert_num_queries: Any,
 ) -> None:
+    from coproduce.framework.forms import ShortModelChoiceField
     from coproduce.people.models import Area
-    from coproduce.web.forms import ShortModelChoiceField
 
     first = Area.objects.create(name="Riverside", slug="riverside")
     Area.objects.create(name="Northgate", slug="northgate")

@@ -9,12 +9,12 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from coproduce.api.auth import SessionAuth, TokenAuth
 from coproduce.api.docs import VendoredSwagger
 from coproduce.budgeting.api import router as budgeting_router
 from coproduce.directory.api import router as directory_router
 from coproduce.errors import CoproduceError, InvalidInput
 from coproduce.people.api import router as people_router
+from coproduce.people.api_auth import SessionAuth, TokenAuth
 from coproduce.timebank.api import router as timebank_router
 
 logger = logging.getLogger(__name__)

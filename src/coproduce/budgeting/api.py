@@ -11,10 +11,6 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import StrictInt
 
-from coproduce.api.auth import viewer
-from coproduce.api.bounds import MAX_BIGINT, BodyId, Count, Flag, Id, Pence
-from coproduce.api.errors import responses
-from coproduce.api.pagination import Pagination
 from coproduce.budgeting import selectors, services
 from coproduce.budgeting.models import (
     Ballot,
@@ -25,7 +21,11 @@ from coproduce.budgeting.models import (
     Rule,
 )
 from coproduce.errors import NotFound
+from coproduce.framework.api_bounds import MAX_BIGINT, BodyId, Count, Flag, Id, Pence
+from coproduce.framework.api_errors import responses
+from coproduce.framework.api_pagination import Pagination
 from coproduce.people import permissions
+from coproduce.people.permissions import viewer_of as viewer
 
 router = Router(tags=["budgeting"])
 

@@ -16,10 +16,10 @@ from coproduce.budgeting.models import (
     Rule,
 )
 from coproduce.errors import InvalidInput
+from coproduce.framework.forms import DateInput, ShortModelChoiceField
 from coproduce.people.forms import MembershipNumberField
 from coproduce.people.models import Area, Organisation
 from coproduce.timebank.models import Account
-from coproduce.web.forms import DateInput, ShortModelChoiceField
 
 
 def pence(value: Decimal) -> int:
@@ -82,6 +82,16 @@ class PaperBallotForm(forms.Form):
         label="Their membership number",
         help_text="Written on the ballot paper or their membership card, like HOL00042.",
     )
+
+
+class BallotForm(forms.Form):
+    """An online ballot. Its choices are read by ``choices_from``; the form carries the
+    service's errors to the top of the ballot."""
+
+
+class ConfirmForm(forms.Form):
+    """A confirm page: nothing to type, the button says yes. The form carries the service's
+    errors to the top of the page."""
 
 
 class CodeForm(forms.Form):

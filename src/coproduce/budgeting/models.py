@@ -1,7 +1,7 @@
 """Community dividends and participatory budgeting.
 
 Money is whole pence in the time-bank ledger (``Unit.PENCE``), posted only by
-``timebank.services.transfer_post``; ``SavingsTransfer`` names the savings record each
+``timebank.ledger.transfer_post``; ``SavingsTransfer`` names the savings record each
 transfer came from.
 """
 
@@ -121,7 +121,7 @@ class Dividend(models.Model):
 class SavingsTransfer(models.Model):
     """Which savings record a ledger transfer of pence came from: the dividend credited to a
     pot, or a payment from the pot to a funded project (``proposal``). The money itself moves
-    only through ``timebank.services.transfer_post``."""
+    only through ``timebank.ledger.transfer_post``."""
 
     transfer = models.OneToOneField(
         Transfer, on_delete=models.PROTECT, related_name="savings_transfer"

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from coproduce.framework.navigation import NavItem
 from coproduce.people.permissions import Viewer
-from coproduce.web.navigation import NavItem
 
 
 def nav_items(viewer: Viewer) -> list[NavItem]:

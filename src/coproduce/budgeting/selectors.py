@@ -62,6 +62,28 @@ def round_get(*, viewer: Viewer, round_id: int) -> Round:
     return access_round_by_id(viewer=viewer, round_id=round_id)
 
 
+@dataclass(frozen=True)
+class RoundAbilities:
+    """What the viewer may do in a round's organisation: the buttons its pages show."""
+
+    propose: bool
+    vote: bool
+    review: bool
+    run: bool
+    enter_paper: bool
+
+
+def round_abilities(*, viewer: Viewer, round_: Round) -> RoundAbilities:
+    organisation_id = round_.organisation_id
+    return RoundAbilities(
+        propose=permissions.may(viewer, "budgeting.propose", organisation_id),
+        vote=permissions.may(viewer, "budgeting.vote", organisation_id),
+        review=permissions.may(viewer, "budgeting.review", organisation_id),
+        run=permissions.may(viewer, "budgeting.run_round", organisation_id),
+        enter_paper=permissions.may(viewer, "budgeting.enter_paper_ballot", organisation_id),
+    )
+
+
 def budget_list(*, viewer: Viewer, round_: Round) -> list[Budget]:
     """The round's budgets with their proposals."""
     permissions.check(viewer, "budgeting.view", round_.organisation_id, action="see this round")

@@ -13,9 +13,11 @@ from django.urls import reverse
 
 from coproduce.budgeting import pabulib_io, selectors, services
 from coproduce.budgeting.forms import (
+    BallotForm,
     BudgetForm,
     CodeForm,
     CodesForm,
+    ConfirmForm,
     DeliveryForm,
     ImportForm,
     PaperBallotForm,
@@ -29,20 +31,15 @@ from coproduce.budgeting.forms import (
 )
 from coproduce.budgeting.models import BallotKind, Budget, Phase, Proposal
 from coproduce.budgeting.money import pounds
-from coproduce.errors import CoproduceError, InvalidInput, NotFound
-from coproduce.people import permissions
-from coproduce.people.permissions import Viewer
-from coproduce.web.charts import bar_chart
-from coproduce.web.forms import add_error
-
-
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
+from coproduce.errors import InvalidInput
+from coproduce.framework.charts import bar_chart
+from coproduce.framework.forms import form_data, form_submit
+from coproduce.people.permissions import viewer_of
 
 
 @login_required
 def round_list(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     run_organisations = list(
         selectors.organisations_where(viewer=viewer, ability="budgeting.run_round")
     )
@@ -76,22 +73,20 @@ def round_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     round_ = selectors.round_get(viewer=viewer, round_id=round_id)
-    organisation_id = round_.organisation_id
+    may = selectors.round_abilities(viewer=viewer, round_=round_)
     return render(
         request,
         "budgeting/round_detail.html",
         {
             "round": round_,
             "budgets": selectors.budget_list(viewer=viewer, round_=round_),
-            "may_propose": permissions.may(viewer, "budgeting.propose", organisation_id),
-            "may_vote": permissions.may(viewer, "budgeting.vote", organisation_id),
-            "may_review": permissions.may(viewer, "budgeting.review", organisation_id),
-            "may_run": permissions.may(viewer, "budgeting.run_round", organisation_id),
-            "may_enter_paper": permissions.may(
-                viewer, "budgeting.enter_paper_ballot", organisation_id
-            ),
+            "may_propose": may.propose,
+            "may_vote": may.vote,
+            "may_review": may.review,
+            "may_run": may.run,
+            "may_enter_paper": may.enter_paper,
             "phases": [Phase(p) for p in Phase.values],
         },
     )
@@ -99,17 +94,17 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @login_required
 def round_advance(request: HttpRequest, round_id: int) -> HttpResponse:
-    viewer = _viewer(request)
-    round_ = selectors.round_get(viewer=viewer, round_id=round_id)
-    permissions.check(viewer, "budgeting.run_round", round_.organisation_id, action="run a round")
-    if request.method == "POST" and request.POST.get("confirmed") == "yes":
-        try:
-            round_ = services.round_advance(viewer=viewer, round_id=round_.pk)
-        except CoproduceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"The round is now in its {round_.phase} phase.")
-        return redirect("budgeting:round_detail", round_id=round_.pk)
+    viewer = viewer_of(request)
+    round_ = selectors.access_round_by_id(
+        viewer=viewer, round_id=round_id, ability="budgeting.run_round", action="run a round"
+    )
+    form = ConfirmForm(form_data(request, sent=request.POST.get("confirmed") == "yes"))
+    advanced = form_submit(
+        request, form, lambda data: services.round_advance(viewer=viewer, round_id=round_.pk)
+    )
+    if advanced is not None:
+        messages.success(request, f"The round is now in its {advanced.phase} phase.")
+        return redirect("budgeting:round_detail", round_id=advanced.pk)
     order = [Phase(p) for p in Phase.values]
     index = order.index(Phase(round_.phase))
     next_phase = order[index + 1].label if index + 1 < len(order) else None
@@ -129,63 +124,63 @@ def round_advance(request: HttpRequest, round_id: int) -> HttpResponse:
             "confirm_label": f"Move to {next_phase}" if next_phase else "Try anyway",
             "cancel_url": reverse("budgeting:round_detail", args=[round_.pk]),
             "hidden": {},
+            "form": form,
         },
+        status=400 if form.errors else 200,
     )
 
 
 @login_required
 def proposal_create(request: HttpRequest, budget_id: int) -> HttpResponse:
-    viewer = _viewer(request)
-    budget = selectors.budget_get(viewer=viewer, budget_id=budget_id)
-    permissions.check(
-        viewer, "budgeting.propose", budget.round.organisation_id, action="propose a project"
+    viewer = viewer_of(request)
+    budget = selectors.access_budget_by_id(
+        viewer=viewer, budget_id=budget_id, ability="budgeting.propose", action="propose a project"
     )
-    form = ProposalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.proposal_submit(
-                viewer=viewer,
-                budget_id=budget.pk,
-                title=form.cleaned_data["title"],
-                description=form.cleaned_data["description"],
-                cost_pence=pence(form.cleaned_data["cost"]),
-            )
-        except InvalidInput as error:
-            if error.field == "cost_pence":
-                error.field = "cost"
-            add_error(form, error)
-        except CoproduceError as error:
-            add_error(form, error)
-        else:
-            messages.success(request, "Thank you. Staff will check your idea before the vote.")
-            return redirect("budgeting:round_detail", round_id=budget.round_id)
+    form = ProposalForm(form_data(request))
+    proposed = form_submit(
+        request,
+        form,
+        lambda data: services.proposal_submit(
+            viewer=viewer,
+            budget_id=budget.pk,
+            title=data["title"],
+            description=data["description"],
+            cost_pence=pence(data["cost"]),
+        ),
+        fields={"cost_pence": "cost"},
+    )
+    if proposed is not None:
+        messages.success(request, "Thank you. Staff will check your idea before the vote.")
+        return redirect("budgeting:round_detail", round_id=budget.round_id)
     return render(request, "budgeting/proposal_form.html", {"form": form, "budget": budget})
 
 
 @login_required
 def proposal_review(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    viewer = _viewer(request)
-    proposal = selectors.proposal_get(viewer=viewer, proposal_id=proposal_id)
+    viewer = viewer_of(request)
+    proposal = selectors.access_proposal_by_id(
+        viewer=viewer,
+        proposal_id=proposal_id,
+        ability="budgeting.review",
+        action="review proposals",
+    )
     round_ = proposal.budget.round
-    permissions.check(viewer, "budgeting.review", round_.organisation_id, action="review proposals")
-    form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        cost = form.cleaned_data.get("cost")
-        try:
-            services.proposal_review(
-                viewer=viewer,
-                proposal_id=proposal.pk,
-                accept=form.cleaned_data["decision"] == "accept",
-                reason=form.cleaned_data["reason"],
-                cost_pence=pence(cost) if cost is not None else None,
-            )
-        except CoproduceError as error:
-            if isinstance(error, InvalidInput) and error.field == "cost_pence":
-                error.field = "cost"
-            add_error(form, error)
-        else:
-            messages.success(request, f"Review of “{proposal.title}” saved.")
-            return redirect("budgeting:round_detail", round_id=round_.pk)
+    form = ReviewForm(form_data(request))
+    reviewed = form_submit(
+        request,
+        form,
+        lambda data: services.proposal_review(
+            viewer=viewer,
+            proposal_id=proposal.pk,
+            accept=data["decision"] == "accept",
+            reason=data["reason"],
+            cost_pence=pence(data["cost"]) if data.get("cost") is not None else None,
+        ),
+        fields={"cost_pence": "cost"},
+    )
+    if reviewed is not None:
+        messages.success(request, f"Review of “{proposal.title}” saved.")
+        return redirect("budgeting:round_detail", round_id=round_.pk)
     return render(request, "budgeting/proposal_review.html", {"form": form, "proposal": proposal})
 
 
@@ -209,30 +204,31 @@ def _ballot_context(
 
 @login_required
 def vote(request: HttpRequest, budget_id: int) -> HttpResponse:
-    viewer = _viewer(request)
-    budget = selectors.budget_get(viewer=viewer, budget_id=budget_id)
-    permissions.check(viewer, "budgeting.vote", budget.round.organisation_id, action="vote")
+    viewer = viewer_of(request)
+    budget = selectors.access_budget_by_id(
+        viewer=viewer, budget_id=budget_id, ability="budgeting.vote", action="vote"
+    )
     proposals = selectors.proposals_on_ballot(viewer=viewer, budget=budget)
     existing = selectors.ballot_choices_for(viewer=viewer, budget=budget)
-    chosen = existing or {}
-    error: str | None = None
-    if request.method == "POST":
-        try:
-            chosen = choices_from(request.POST, budget=budget, proposals=proposals)
-            if existing is None:
-                services.ballot_cast(viewer=viewer, budget_id=budget.pk, choices=chosen)
-            else:
-                services.ballot_change(viewer=viewer, budget_id=budget.pk, choices=chosen)
-        except CoproduceError as problem:
-            error = problem.message
-        else:
-            messages.success(
-                request,
-                "Your vote is counted. You can change it until voting closes."
-                if existing is None
-                else "Your vote is changed.",
-            )
-            return redirect("budgeting:vote", budget_id=budget.pk)
+    chosen = dict(existing or {})
+    form = BallotForm(form_data(request))
+
+    def save(data: dict[str, Any]) -> Any:
+        picked = choices_from(request.POST, budget=budget, proposals=proposals)
+        chosen.clear()
+        chosen.update(picked)
+        return services.ballot_save(viewer=viewer, budget_id=budget.pk, choices=picked)
+
+    saved = form_submit(request, form, save)
+    if saved is not None:
+        _, cast = saved
+        messages.success(
+            request,
+            "Your vote is counted. You can change it until voting closes."
+            if cast
+            else "Your vote is changed.",
+        )
+        return redirect("budgeting:vote", budget_id=budget.pk)
     context = _ballot_context(budget, proposals, chosen)
     eligibility = (
         services.eligibility_problem(budget=budget, person=viewer.person)
@@ -241,44 +237,39 @@ def vote(request: HttpRequest, budget_id: int) -> HttpResponse:
     )
     context.update(
         {
-            "error": error,
+            "form": form,
             "has_voted": existing is not None,
             "voting_open": budget.round.phase == Phase.VOTING,
             "eligibility": eligibility,
             "action": reverse("budgeting:vote", args=[budget.pk]),
         }
     )
-    status = 400 if error else 200
-    return render(request, "budgeting/vote.html", context, status=status)
+    return render(request, "budgeting/vote.html", context, status=400 if form.errors else 200)
 
 
 @login_required
 def paper_ballot(request: HttpRequest, budget_id: int) -> HttpResponse:
-    viewer = _viewer(request)
-    budget = selectors.budget_get(viewer=viewer, budget_id=budget_id)
-    permissions.check(
-        viewer,
-        "budgeting.enter_paper_ballot",
-        budget.round.organisation_id,
+    viewer = viewer_of(request)
+    budget = selectors.access_budget_by_id(
+        viewer=viewer,
+        budget_id=budget_id,
+        ability="budgeting.enter_paper_ballot",
         action="enter paper ballots",
     )
     proposals = selectors.proposals_on_ballot(viewer=viewer, budget=budget)
-    form = PaperBallotForm(request.POST or None)
+    form = PaperBallotForm(form_data(request))
     chosen: dict[int, int] = {}
-    if request.method == "POST" and form.is_valid():
-        try:
-            chosen = choices_from(request.POST, budget=budget, proposals=proposals)
-            ballot = services.paper_ballot_enter(
-                viewer=viewer,
-                budget_id=budget.pk,
-                number=form.cleaned_data["number"],
-                choices=chosen,
-            )
-        except CoproduceError as error:
-            add_error(form, error)
-        else:
-            messages.success(request, f"Paper ballot for {ballot.person} counted.")
-            return redirect("budgeting:paper_ballot", budget_id=budget.pk)
+
+    def enter(data: dict[str, Any]) -> Any:
+        chosen.update(choices_from(request.POST, budget=budget, proposals=proposals))
+        return services.paper_ballot_enter(
+            viewer=viewer, budget_id=budget.pk, number=data["number"], choices=dict(chosen)
+        )
+
+    ballot = form_submit(request, form, enter)
+    if ballot is not None:
+        messages.success(request, f"Paper ballot for {ballot.person} counted.")
+        return redirect("budgeting:paper_ballot", budget_id=budget.pk)
     context = _ballot_context(budget, proposals, chosen)
     context.update({"form": form, "voting_open": budget.round.phase == Phase.VOTING})
     return render(
@@ -289,47 +280,45 @@ def paper_ballot(request: HttpRequest, budget_id: int) -> HttpResponse:
 @login_required
 def codes(request: HttpRequest, budget_id: int) -> HttpResponse:
     """GET asks how many; POST makes them and shows the printable sheet, once."""
-    viewer = _viewer(request)
-    budget = selectors.budget_get(viewer=viewer, budget_id=budget_id)
-    permissions.check(
-        viewer,
-        "budgeting.enter_paper_ballot",
-        budget.round.organisation_id,
+    viewer = viewer_of(request)
+    budget = selectors.access_budget_by_id(
+        viewer=viewer,
+        budget_id=budget_id,
+        ability="budgeting.enter_paper_ballot",
         action="print voting codes",
     )
-    form = CodesForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            made = services.voting_codes_create(
-                viewer=viewer, budget_id=budget.pk, count=form.cleaned_data["count"]
-            )
-        except CoproduceError as error:
-            add_error(form, error)
-        else:
-            url = request.build_absolute_uri(reverse("budgeting:code_vote", args=[budget.pk]))
-            return render(
-                request, "budgeting/code_sheet.html", {"budget": budget, "codes": made, "url": url}
-            )
+    form = CodesForm(form_data(request))
+    made = form_submit(
+        request,
+        form,
+        lambda data: services.voting_codes_create(
+            viewer=viewer, budget_id=budget.pk, count=data["count"]
+        ),
+    )
+    if made is not None:
+        url = request.build_absolute_uri(reverse("budgeting:code_vote", args=[budget.pk]))
+        return render(
+            request, "budgeting/code_sheet.html", {"budget": budget, "codes": made, "url": url}
+        )
     return render(request, "budgeting/codes.html", {"form": form, "budget": budget})
 
 
 def code_vote(request: HttpRequest, budget_id: int) -> HttpResponse:
     """Public: whoever holds an unused slip votes with it."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     budget = selectors.budget_public_get(viewer=viewer, budget_id=budget_id)
     proposals = selectors.proposals_on_public_ballot(viewer=viewer, budget=budget)
-    form = CodeForm(request.POST or None)
+    form = CodeForm(form_data(request))
     chosen: dict[int, int] = {}
-    if request.method == "POST" and form.is_valid():
-        try:
-            chosen = choices_from(request.POST, budget=budget, proposals=proposals)
-            services.code_ballot_cast(
-                budget_id=budget.pk, code=form.cleaned_data["code"], choices=chosen
-            )
-        except CoproduceError as error:
-            add_error(form, error)
-        else:
-            return render(request, "budgeting/code_thanks.html", {"budget": budget})
+
+    def cast(data: dict[str, Any]) -> Any:
+        chosen.update(choices_from(request.POST, budget=budget, proposals=proposals))
+        return services.code_ballot_cast(
+            budget_id=budget.pk, code=data["code"], choices=dict(chosen)
+        )
+
+    if form_submit(request, form, cast) is not None:
+        return render(request, "budgeting/code_thanks.html", {"budget": budget})
     context = _ballot_context(budget, proposals, chosen)
     context.update({"form": form, "voting_open": True})
     return render(request, "budgeting/code_vote.html", context, status=400 if form.errors else 200)
@@ -337,7 +326,7 @@ def code_vote(request: HttpRequest, budget_id: int) -> HttpResponse:
 
 @login_required
 def results(request: HttpRequest, budget_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     budget = selectors.budget_get(viewer=viewer, budget_id=budget_id)
     result = selectors.result_get(viewer=viewer, budget=budget)
     chart = None
@@ -374,7 +363,7 @@ def results(request: HttpRequest, budget_id: int) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest, budget_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     budget = selectors.budget_get(viewer=viewer, budget_id=budget_id)
     if budget.round.phase in {Phase.PROPOSALS, Phase.REVIEW, Phase.VOTING}:
         raise InvalidInput(None, "Ballots can be downloaded once voting has closed.")
@@ -385,51 +374,50 @@ def export(request: HttpRequest, budget_id: int) -> HttpResponse:
 
 @login_required
 def delivery(request: HttpRequest, budget_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     budget = selectors.budget_get(viewer=viewer, budget_id=budget_id)
+    may = selectors.round_abilities(viewer=viewer, round_=budget.round)
     return render(
         request,
         "budgeting/delivery.html",
         {
             "budget": budget,
             "rows": selectors.delivery_rows(viewer=viewer, budget=budget),
-            "may_run": permissions.may(viewer, "budgeting.run_round", budget.round.organisation_id),
+            "may_run": may.run,
         },
     )
 
 
 @login_required
 def delivery_update(request: HttpRequest, proposal_id: int) -> HttpResponse:
-    viewer = _viewer(request)
-    proposal = selectors.proposal_get(viewer=viewer, proposal_id=proposal_id)
-    budget = proposal.budget
-    permissions.check(
-        viewer, "budgeting.run_round", budget.round.organisation_id, action="track delivery"
+    viewer = viewer_of(request)
+    proposal = selectors.access_proposal_by_id(
+        viewer=viewer,
+        proposal_id=proposal_id,
+        ability="budgeting.run_round",
+        action="track delivery",
     )
+    budget = proposal.budget
     form = DeliveryForm(
-        request.POST or None,
+        form_data(request),
         initial={"status": proposal.delivery_status, "note": proposal.delivery_note},
     )
-    if request.method == "POST" and form.is_valid():
-        spend = form.cleaned_data.get("spend")
-        try:
-            services.delivery_record(
-                viewer=viewer,
-                proposal_id=proposal.pk,
-                status=form.cleaned_data["status"],
-                note=form.cleaned_data["note"],
-                spend_pence=pence(spend) if spend is not None else None,
-                memo=form.cleaned_data["memo"],
-            )
-        except NotFound:
-            raise
-        except CoproduceError as error:
-            if isinstance(error, InvalidInput) and error.field == "amount_pence":
-                error.field = "spend"
-            add_error(form, error)
-        else:
-            messages.success(request, f"Delivery of “{proposal.title}” updated.")
-            return redirect("budgeting:delivery", budget_id=budget.pk)
+    recorded = form_submit(
+        request,
+        form,
+        lambda data: services.delivery_record(
+            viewer=viewer,
+            proposal_id=proposal.pk,
+            status=data["status"],
+            note=data["note"],
+            spend_pence=pence(data["spend"]) if data.get("spend") is not None else None,
+            memo=data["memo"],
+        ),
+        fields={"amount_pence": "spend"},
+    )
+    if recorded is not None:
+        messages.success(request, f"Delivery of “{proposal.title}” updated.")
+        return redirect("budgeting:delivery", budget_id=budget.pk)
     return render(
         request,
         "budgeting/delivery_update.html",
@@ -440,7 +428,7 @@ def delivery_update(request: HttpRequest, proposal_id: int) -> HttpResponse:
 
 @login_required
 def dividends(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = selectors.organisation_for(
         viewer=viewer,
         organisation_id=organisation_id,
@@ -457,16 +445,17 @@ def dividends(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @login_required
 def dividend_approve(request: HttpRequest, dividend_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     dividend = selectors.dividend_get(viewer=viewer, dividend_id=dividend_id)
     policy = dividend.savings_record.policy
-    if request.method == "POST" and request.POST.get("confirmed") == "yes":
-        try:
-            services.dividend_approve(viewer=viewer, dividend_id=dividend.pk)
-        except CoproduceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"{pounds(dividend.amount_pence)} credited to the pot.")
+    form = ConfirmForm(form_data(request, sent=request.POST.get("confirmed") == "yes"))
+    approved = form_submit(
+        request,
+        form,
+        lambda data: services.dividend_approve(viewer=viewer, dividend_id=dividend.pk),
+    )
+    if approved is not None:
+        messages.success(request, f"{pounds(dividend.amount_pence)} credited to the pot.")
         return redirect("budgeting:dividends", organisation_id=policy.budget_holder_id)
     return render(
         request,
@@ -481,37 +470,30 @@ def dividend_approve(request: HttpRequest, dividend_id: int) -> HttpResponse:
             "confirm_label": "Approve and credit",
             "cancel_url": reverse("budgeting:dividends", args=[policy.budget_holder_id]),
             "hidden": {},
+            "form": form,
         },
+        status=400 if form.errors else 200,
     )
-
-
-def _field_for(error: CoproduceError, renames: dict[str, str]) -> CoproduceError:
-    """Services name amounts in pence; the forms ask for pounds."""
-    if isinstance(error, InvalidInput) and error.field in renames:
-        error.field = renames[error.field]
-    return error
 
 
 @login_required
 def round_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = selectors.organisation_for(
         viewer=viewer,
         organisation_id=organisation_id,
         ability="budgeting.run_round",
         action="run a round",
     )
-    form = RoundForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            round_ = services.round_create(
-                viewer=viewer, organisation_id=organisation.pk, **form.cleaned_data
-            )
-        except CoproduceError as error:
-            add_error(form, error)
-        else:
-            messages.success(request, "Round started. Add its budgets next.")
-            return redirect("budgeting:budget_create", round_id=round_.pk)
+    form = RoundForm(form_data(request))
+    round_ = form_submit(
+        request,
+        form,
+        lambda data: services.round_create(viewer=viewer, organisation_id=organisation.pk, **data),
+    )
+    if round_ is not None:
+        messages.success(request, "Round started. Add its budgets next.")
+        return redirect("budgeting:budget_create", round_id=round_.pk)
     return render(
         request, "budgeting/round_form.html", {"form": form, "organisation": organisation}
     )
@@ -519,61 +501,55 @@ def round_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @login_required
 def budget_create(request: HttpRequest, round_id: int) -> HttpResponse:
-    viewer = _viewer(request)
-    round_ = selectors.round_get(viewer=viewer, round_id=round_id)
-    permissions.check(viewer, "budgeting.run_round", round_.organisation_id, action="run a round")
+    viewer = viewer_of(request)
+    round_ = selectors.access_round_by_id(
+        viewer=viewer, round_id=round_id, ability="budgeting.run_round", action="run a round"
+    )
     form = BudgetForm(
-        request.POST or None,
+        form_data(request),
         organisations=selectors.organisations_where(viewer=viewer, ability="budgeting.view"),
         pots=selectors.pot_list(viewer=viewer, ability="budgeting.run_round"),
     )
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        amount = data.pop("amount")
-        try:
-            services.budget_add(
-                viewer=viewer,
-                round_id=round_.pk,
-                amount_pence=pence(amount),
-                area_id=data.pop("area"),
-                pot_id=data.pop("pot"),
-                members_of_id=data.pop("members_of"),
-                **data,
-            )
-        except NotFound:
-            raise  # another organisation's pot or group: the page is 404, as the API's call
-        except CoproduceError as error:
-            add_error(form, _field_for(error, {"amount_pence": "amount"}))
-        else:
-            messages.success(request, f"Budget “{data['name']}” added.")
-            return redirect("budgeting:round_detail", round_id=round_.pk)
+
+    def add(cleaned: dict[str, Any]) -> Any:
+        data = dict(cleaned)
+        return services.budget_add(
+            viewer=viewer,
+            round_id=round_.pk,
+            amount_pence=pence(data.pop("amount")),
+            area_id=data.pop("area"),
+            pot_id=data.pop("pot"),
+            members_of_id=data.pop("members_of"),
+            **data,
+        )
+
+    # Another organisation's pot or group is a 404 page, as the API's call is.
+    if form_submit(request, form, add, fields={"amount_pence": "amount"}) is not None:
+        messages.success(request, f"Budget “{form.cleaned_data['name']}” added.")
+        return redirect("budgeting:round_detail", round_id=round_.pk)
     return render(request, "budgeting/budget_form.html", {"form": form, "round": round_})
 
 
 @login_required
 def policy_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = selectors.organisation_for(
         viewer=viewer,
         organisation_id=organisation_id,
         ability="budgeting.approve_dividend",
         action="agree a dividend policy",
     )
-    form = PolicyForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            data = dict(form.cleaned_data)
-            services.dividend_policy_create(
-                viewer=viewer,
-                budget_holder_id=organisation.pk,
-                area_id=data.pop("area"),
-                **data,
-            )
-        except CoproduceError as error:
-            add_error(form, error)
-        else:
-            messages.success(request, "Dividend policy agreed.")
-            return redirect("budgeting:dividends", organisation_id=organisation.pk)
+    form = PolicyForm(form_data(request))
+
+    def agree(cleaned: dict[str, Any]) -> Any:
+        data = dict(cleaned)
+        return services.dividend_policy_create(
+            viewer=viewer, budget_holder_id=organisation.pk, area_id=data.pop("area"), **data
+        )
+
+    if form_submit(request, form, agree) is not None:
+        messages.success(request, "Dividend policy agreed.")
+        return redirect("budgeting:dividends", organisation_id=organisation.pk)
     return render(
         request, "budgeting/policy_form.html", {"form": form, "organisation": organisation}
     )
@@ -581,48 +557,46 @@ def policy_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @login_required
 def savings_create(request: HttpRequest, policy_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     policy = selectors.dividend_policy_get(viewer=viewer, policy_id=policy_id)
-    form = SavingsForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        amount = data.pop("amount")
-        try:
-            services.savings_record_enter(
-                viewer=viewer, policy_id=policy.pk, amount_pence=pence(amount), **data
-            )
-        except CoproduceError as error:
-            add_error(form, _field_for(error, {"amount_pence": "amount"}))
-        else:
-            messages.success(request, "Savings recorded. Approve the dividend to credit the pot.")
-            return redirect("budgeting:dividends", organisation_id=policy.budget_holder_id)
+    form = SavingsForm(form_data(request))
+
+    def enter(cleaned: dict[str, Any]) -> Any:
+        data = dict(cleaned)
+        return services.savings_record_enter(
+            viewer=viewer, policy_id=policy.pk, amount_pence=pence(data.pop("amount")), **data
+        )
+
+    if form_submit(request, form, enter, fields={"amount_pence": "amount"}) is not None:
+        messages.success(request, "Savings recorded. Approve the dividend to credit the pot.")
+        return redirect("budgeting:dividends", organisation_id=policy.budget_holder_id)
     return render(request, "budgeting/savings_form.html", {"form": form, "policy": policy})
 
 
 @login_required
 def round_import(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = selectors.organisation_for(
         viewer=viewer,
         organisation_id=organisation_id,
         ability="budgeting.run_round",
         action="import a round",
     )
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            round_ = services.election_import(
-                viewer=viewer,
-                organisation_id=organisation.pk,
-                text=form.cleaned_data["file"],
-                title=form.cleaned_data["title"],
-                rule=form.cleaned_data["rule"],
-            )
-        except CoproduceError as error:
-            add_error(form, error)
-        else:
-            messages.success(request, "Election imported and counted.")
-            return redirect("budgeting:round_detail", round_id=round_.pk)
+    form = ImportForm(form_data(request), request.FILES or None)
+    round_ = form_submit(
+        request,
+        form,
+        lambda data: services.election_import(
+            viewer=viewer,
+            organisation_id=organisation.pk,
+            text=data["file"],
+            title=data["title"],
+            rule=data["rule"],
+        ),
+    )
+    if round_ is not None:
+        messages.success(request, "Election imported and counted.")
+        return redirect("budgeting:round_detail", round_id=round_.pk)
     return render(
         request,
         "budgeting/round_import.html",

@@ -13,8 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import PlainSerializer, WithJsonSchema
 
-from coproduce.api.auth import viewer
-from coproduce.api.bounds import (
+from coproduce.framework.api_bounds import (
     MAX_AGE,
     MAX_PAGE,
     Age,
@@ -25,9 +24,10 @@ from coproduce.api.bounds import (
     Longitude,
     Pence,
 )
-from coproduce.api.errors import responses
-from coproduce.api.pagination import Pagination
+from coproduce.framework.api_errors import responses
+from coproduce.framework.api_pagination import Pagination
 from coproduce.people import selectors as people_selectors
+from coproduce.people.permissions import viewer_of as viewer
 
 from . import selectors, services
 from .models import LONG_TEXT, MEDIUM_TEXT, Asset, Booking

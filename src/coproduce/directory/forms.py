@@ -9,8 +9,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from coproduce.framework.forms import DateInput, PoundsField, ShortModelChoiceField, TimeInput
 from coproduce.people.models import Area, Organisation
-from coproduce.web.forms import DateInput, PoundsField, ShortModelChoiceField, TimeInput
 
 from .models import (
     LONG_TEXT,

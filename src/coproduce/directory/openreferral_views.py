@@ -16,17 +16,13 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 
 from coproduce.errors import CoproduceError, InvalidInput, NotFound
-from coproduce.people.permissions import Viewer
+from coproduce.people.permissions import viewer_of
 
 from . import openreferral, selectors
 from .models import Asset, Taxonomy, TaxonomyTerm
 from .schedules import DAY_NAMES, parse_time
 
 MAX_PER_PAGE = 200
-
-
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
 
 
 def _json(data: Any, status: int = 200) -> JsonResponse:
@@ -56,14 +52,21 @@ def _errors(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
     return wrapped
 
 
+# Beyond any page, age or distance asked for, and far inside a 64-bit offset.
+MAX_NUMBER = 1_000_000_000
+
+
 def _int(request: HttpRequest, name: str, default: int | None = None) -> int | None:
     raw = request.GET.get(name, "")
     if raw == "":
         return default
     try:
-        return int(float(raw))
-    except ValueError as error:
+        value = int(float(raw))
+    except (ValueError, OverflowError) as error:  # "abc", "nan"; "1e400" is infinite
         raise InvalidInput(name, f"“{raw}” is not a number.") from error
+    if abs(value) > MAX_NUMBER:
+        raise InvalidInput(name, f"“{raw}” is too large: at most {MAX_NUMBER:,}.")
+    return value
 
 
 def _paging(request: HttpRequest) -> tuple[int, int]:
@@ -124,7 +127,7 @@ def _filters(request: HttpRequest, *, located: bool = False) -> selectors.AssetF
         longitude = request.GET.get("long") or request.GET.get("lon")
         try:
             near = selectors.near_point(
-                viewer=_viewer(request),
+                viewer=viewer_of(request),
                 postcode=postcode,
                 latitude=float(latitude) if latitude else None,
                 longitude=float(longitude) if longitude else None,
@@ -188,7 +191,7 @@ def index(request: HttpRequest) -> JsonResponse:
 def service_list(request: HttpRequest) -> JsonResponse:
     page, per_page = _paging(request)
     found = selectors.asset_find(
-        viewer=_viewer(request), filters=_filters(request), page=page, per_page=per_page
+        viewer=viewer_of(request), filters=_filters(request), page=page, per_page=per_page
     )
     full = request.GET.get("full", "").lower() == "true"
     shape = openreferral.service_json if full else openreferral.service_list_json
@@ -198,7 +201,7 @@ def service_list(request: HttpRequest) -> JsonResponse:
 
 @_errors
 def service_detail(request: HttpRequest, pk: str) -> JsonResponse:
-    asset = selectors.asset_get(viewer=_viewer(request), asset_id=pk)
+    asset = selectors.asset_get(viewer=viewer_of(request), asset_id=pk)
     full = openreferral.export_queryset(Asset.objects.filter(pk=asset.pk)).get()
     return _json(openreferral.service_json(full))
 
@@ -207,7 +210,7 @@ def service_detail(request: HttpRequest, pk: str) -> JsonResponse:
 def service_at_location_list(request: HttpRequest) -> JsonResponse:
     page, per_page = _paging(request)
     found = selectors.asset_find(
-        viewer=_viewer(request),
+        viewer=viewer_of(request),
         filters=_filters(request, located=True),
         page=page,
         per_page=per_page,
@@ -223,7 +226,7 @@ def service_at_location_detail(request: HttpRequest, pk: str) -> JsonResponse:
         wanted = str(uuid.UUID(pk))
     except ValueError as error:
         raise NotFound() from error
-    visible = selectors.visible_assets(_viewer(request)).filter(
+    visible = selectors.visible_assets(viewer_of(request)).filter(
         Q(latitude__isnull=False) | ~Q(postcode="")
     )
     for asset_id in visible.values_list("id", flat=True).iterator(chunk_size=2000):
@@ -263,13 +266,13 @@ def _term_json(term: TaxonomyTerm) -> dict[str, Any]:
 @_errors
 def taxonomy_list(request: HttpRequest) -> JsonResponse:
     return _paged_queryset(
-        request, selectors.taxonomy_list(viewer=_viewer(request)), _taxonomy_json
+        request, selectors.taxonomy_list(viewer=viewer_of(request)), _taxonomy_json
     )
 
 
 @_errors
 def taxonomy_detail(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
-    taxonomy = selectors.taxonomy_list(viewer=_viewer(request)).filter(pk=pk).first()
+    taxonomy = selectors.taxonomy_list(viewer=viewer_of(request)).filter(pk=pk).first()
     if taxonomy is None:
         raise NotFound()
     return _json(_taxonomy_json(taxonomy))
@@ -278,14 +281,14 @@ def taxonomy_detail(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
 @_errors
 def taxonomy_term_list(request: HttpRequest) -> JsonResponse:
     terms = selectors.taxonomy_term_list(
-        viewer=_viewer(request), taxonomy_id=_uuid_param(request, "taxonomy_id")
+        viewer=viewer_of(request), taxonomy_id=_uuid_param(request, "taxonomy_id")
     )
     return _paged_queryset(request, terms, _term_json)
 
 
 @_errors
 def taxonomy_term_detail(request: HttpRequest, pk: uuid.UUID) -> JsonResponse:
-    term = selectors.taxonomy_term_list(viewer=_viewer(request)).filter(pk=pk).first()
+    term = selectors.taxonomy_term_list(viewer=viewer_of(request)).filter(pk=pk).first()
     if term is None:
         raise NotFound()
     return _json(_term_json(term))

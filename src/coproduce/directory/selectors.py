@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from difflib import SequenceMatcher
+from typing import overload
 
 from django.conf import settings
 from django.db import connection
@@ -18,7 +20,7 @@ from django.db.models import Avg, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from coproduce.errors import InvalidInput, NotFound
+from coproduce.errors import InvalidInput, NotFound, PermissionDenied
 from coproduce.people import permissions
 from coproduce.people.models import (
     Membership,
@@ -75,7 +77,7 @@ def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 # --- where things are -------------------------------------------------------------------------
 
 
-def _postcode_location(postcode: str) -> tuple[float, float] | None:
+def postcode_location(postcode: str) -> tuple[float, float] | None:
     """The postcode's centroid, else its district's (the mean of the postcodes we know there)."""
     # Unscoped: postcode centroids are public geography; services geocode with it too.
     if not postcode:
@@ -114,7 +116,7 @@ def near_point(
     clean = normalise_postcode(postcode)
     if not clean:
         raise InvalidInput("postcode", "Enter a postcode, or a latitude and longitude.")
-    point = _postcode_location(clean)
+    point = postcode_location(clean)
     if point is None:
         raise InvalidInput(
             "postcode",
@@ -333,7 +335,16 @@ def asset_find(
     return AssetPage(hits, len(ranked), page, per_page)
 
 
-def asset_get(*, viewer: Viewer, asset_id: uuid.UUID | str) -> Asset:
+def asset_get(
+    *,
+    viewer: Viewer,
+    asset_id: uuid.UUID | str,
+    ability: str | None = None,
+    action: str = "do that",
+) -> Asset:
+    """An asset the viewer may see (404 otherwise); with ``ability``, only to a viewer who
+    holds it in the asset's organisation (404 outside it, 403 for a role too low to
+    ``action``)."""
     try:
         pk = uuid.UUID(str(asset_id))
     except ValueError as error:
@@ -351,14 +362,16 @@ def asset_get(*, viewer: Viewer, asset_id: uuid.UUID | str) -> Asset:
     )
     if asset is None:
         raise NotFound()
+    if ability is not None:
+        permissions.check(viewer, ability, asset.organisation_id, action=action)
     return asset
 
 
 def asset_for_edit(*, viewer: Viewer, asset_id: uuid.UUID | str) -> Asset:
     """The asset if the viewer may edit it (404 outside its organisation, 403 too junior)."""
-    asset = asset_get(viewer=viewer, asset_id=asset_id)
-    permissions.check(viewer, "directory.edit", asset.organisation_id, action="edit assets")
-    return asset
+    return asset_get(
+        viewer=viewer, asset_id=asset_id, ability="directory.edit", action="edit assets"
+    )
 
 
 def schedule_for_edit(*, viewer: Viewer, schedule_id: uuid.UUID) -> Schedule:
@@ -432,51 +445,85 @@ class Gift:
     phone: str
 
 
-def gift_list(*, viewer: Viewer, text: str = "") -> list[Gift]:
-    """What fellow members offer. Only people sharing an active organisation with the viewer
-    appear (never visitors or commissioners); contact details follow each person's choices."""
-    organisations = viewer.organisation_ids("people.view_members")
-    if not organisations:
-        return []
-    coordinated = set(viewer.organisation_ids("people.view_member_record"))
-    memberships = Membership.objects.filter(
-        organisation_id__in=organisations,
-        status=MembershipStatus.ACTIVE,
-        person__erased_at__isnull=True,
-    ).values_list("person_id", "organisation_id")
-    people_orgs: dict[int, set[int]] = {}
-    for person_id, organisation_id in memberships:
-        people_orgs.setdefault(person_id, set()).add(organisation_id)
-    skills = Skill.objects.filter(kind="offer", person_id__in=people_orgs).select_related("person")
-    if text.strip():
-        skills = skills.filter(Q(label__icontains=text.strip()) | Q(description__icontains=text))
-    gifts = []
-    for skill in skills.order_by("label", "person__full_name")[:500]:
-        person: Person = skill.person
-        is_self = viewer.person_id == person.pk
-        coordinator = bool(people_orgs[person.pk] & coordinated)
+class GiftList:
+    """The gifts a viewer may see, read a page at a time: ``Paginator`` asks for the count
+    and one slice, so a county's skills are never loaded at once."""
 
-        def shown(
-            value: str, visibility: str, *, is_self: bool = is_self, c: bool = coordinator
-        ) -> str:
+    def __init__(self, viewer: Viewer, skills: QuerySet[Skill], organisations: list[int]):
+        self.viewer = viewer
+        self.skills = skills
+        self.organisations = organisations
+        self.coordinated = set(viewer.organisation_ids("people.view_member_record"))
+
+    def count(self) -> int:
+        return self.skills.count() if self.organisations else 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[Gift]:
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, wanted: int) -> Gift: ...
+    @overload
+    def __getitem__(self, wanted: slice) -> list[Gift]: ...
+    def __getitem__(self, wanted: int | slice) -> Gift | list[Gift]:
+        if isinstance(wanted, int):
+            found = self[wanted : wanted + 1]
+            if not found:
+                raise IndexError(wanted)
+            return found[0]
+        if not self.organisations:
+            return []
+        rows = list(self.skills.select_related("person")[wanted])
+        shared: dict[int, set[int]] = {}
+        for person_id, organisation_id in Membership.objects.filter(
+            person_id__in={skill.person_id for skill in rows},
+            organisation_id__in=self.organisations,
+            status=MembershipStatus.ACTIVE,
+        ).values_list("person_id", "organisation_id"):
+            shared.setdefault(person_id, set()).add(organisation_id)
+        return [self._gift(skill, shared.get(skill.person_id, set())) for skill in rows]
+
+    def _gift(self, skill: Skill, organisations: set[int]) -> Gift:
+        person: Person = skill.person
+        is_self = self.viewer.person_id == person.pk
+        coordinator = bool(organisations & self.coordinated)
+
+        def shown(value: str, visibility: str) -> str:
             if is_self or visibility == Visibility.MEMBERS:
                 return value
-            if c and visibility == Visibility.COORDINATORS:
+            if coordinator and visibility == Visibility.COORDINATORS:
                 return value
             return ""
 
-        gifts.append(
-            Gift(
-                skill_id=skill.pk,
-                label=skill.label,
-                description=skill.description,
-                person_id=person.pk,
-                name=person.display_name,
-                email=shown(person.email, person.email_visibility),
-                phone=shown(person.phone, person.phone_visibility),
-            )
+        return Gift(
+            skill_id=skill.pk,
+            label=skill.label,
+            description=skill.description,
+            person_id=person.pk,
+            name=person.display_name,
+            email=shown(person.email, person.email_visibility),
+            phone=shown(person.phone, person.phone_visibility),
         )
-    return gifts
+
+
+def gift_list(*, viewer: Viewer, text: str = "") -> GiftList:
+    """What fellow members offer. Only people sharing an active organisation with the viewer
+    appear (never visitors or commissioners); contact details follow each person's choices."""
+    organisations = viewer.organisation_ids("people.view_members")
+    fellow = Membership.objects.filter(
+        person_id=OuterRef("person_id"),
+        organisation_id__in=organisations,
+        status=MembershipStatus.ACTIVE,
+    )
+    skills = Skill.objects.filter(
+        Exists(fellow), kind="offer", person__erased_at__isnull=True
+    ).order_by("label", "person__full_name", "pk")
+    if text.strip():
+        skills = skills.filter(Q(label__icontains=text.strip()) | Q(description__icontains=text))
+    return GiftList(viewer, skills, organisations)
 
 
 # --- spare capacity ---------------------------------------------------------------------------
@@ -490,6 +537,14 @@ def resource_get(*, viewer: Viewer, resource_id: int) -> Resource:
     )
     if resource is None:
         raise NotFound()
+    return resource
+
+
+def resource_get_for_booking(*, viewer: Viewer, resource_id: int) -> Resource:
+    """A resource the viewer may see, if they may book anything (a member somewhere)."""
+    resource = resource_get(viewer=viewer, resource_id=resource_id)
+    if not permissions.may_anywhere(viewer, "directory.book"):
+        raise PermissionDenied("You need to be a member of an organisation to book.")
     return resource
 
 
@@ -539,6 +594,19 @@ def booking_get(*, viewer: Viewer, booking_id: int) -> Booking:
         "directory.manage_bookings",
         booking.resource.asset.organisation_id,
         action="see this booking",
+    )
+    return booking
+
+
+def booking_get_for_decision(*, viewer: Viewer, booking_id: int) -> Booking:
+    """A booking the viewer may approve or decline: a manager of the resource's bookings;
+    the requester, who may see it, may not decide it."""
+    booking = booking_get(viewer=viewer, booking_id=booking_id)
+    permissions.check(
+        viewer,
+        "directory.manage_bookings",
+        booking.resource.asset.organisation_id,
+        action="decide bookings",
     )
     return booking
 
@@ -609,7 +677,7 @@ def _similar(a: str, b: str) -> float:
     return SequenceMatcher(None, a.casefold().strip(), b.casefold().strip()).ratio()
 
 
-def _similar_assets(
+def similar_assets(
     *,
     organisation_ids: list[int],
     name: str,

@@ -2,40 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from datetime import datetime
 
+from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms import BaseFormSet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from coproduce.errors import CoproduceError, InvalidInput, PermissionDenied
+from coproduce.errors import CoproduceError, InvalidInput
+from coproduce.framework.forms import add_error, form_data, form_submit
+from coproduce.framework.pagination import page_number, paginate
 from coproduce.people import permissions
-from coproduce.people.models import Organisation
-from coproduce.people.permissions import Viewer
+from coproduce.people.permissions import Viewer, viewer_of
 from coproduce.people.selectors import organisation_get_by_slug
-from coproduce.web.forms import add_error
-from coproduce.web.pagination import paginate
 
 from . import forms, openreferral, selectors, services
-from .importing import ImportRejected
+from .importing import ImportRejected, RowError
 from .schedules import ScheduleSpec, describe_byday
-
-
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
-
-
-def _organisation(request: HttpRequest, slug: str, ability: str, action: str) -> Organisation:
-    organisation = organisation_get_by_slug(viewer=_viewer(request), slug=slug)
-    permissions.check(_viewer(request), ability, organisation.pk, action=action)
-    return organisation
 
 
 def _filters(viewer: Viewer, form: forms.SearchForm) -> selectors.AssetFilters:
@@ -67,17 +60,15 @@ def asset_list(request: HttpRequest) -> HttpResponse:
     else:
         try:
             filters = (
-                _filters(_viewer(request), form) if form.is_bound else selectors.AssetFilters()
+                _filters(viewer_of(request), form) if form.is_bound else selectors.AssetFilters()
             )
         except InvalidInput as error:
             add_error(form, error)
             filters = None
     if filters is not None:
-        try:
-            number = max(1, int(request.GET.get("page", "1")))
-        except ValueError:
-            number = 1
-        page = selectors.asset_find(viewer=_viewer(request), filters=filters, page=number)
+        page = selectors.asset_find(
+            viewer=viewer_of(request), filters=filters, page=page_number(request)
+        )
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -89,14 +80,14 @@ def asset_list(request: HttpRequest) -> HttpResponse:
             "querystring": params.urlencode(),
             "points": json.dumps(selectors.map_points(page=page)) if page else "[]",
             "tiles_url": settings.MAP_TILES_URL,
-            "can_edit": permissions.may_anywhere(_viewer(request), "directory.edit"),
-            "editable_organisations": selectors.editable_organisations(viewer=_viewer(request)),
+            "can_edit": permissions.may_anywhere(viewer_of(request), "directory.edit"),
+            "editable_organisations": selectors.editable_organisations(viewer=viewer_of(request)),
         },
     )
 
 
 def asset_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     asset = selectors.asset_get(viewer=viewer, asset_id=pk)
     schedules = [{"days": describe_byday(s.byday), "schedule": s} for s in asset.schedules.all()]
     return render(
@@ -141,20 +132,22 @@ def _asset_form_page(
 
 @login_required
 def asset_create(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = _organisation(request, slug, "directory.edit", "add assets")
-    form = forms.AssetForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            asset = services.asset_create(
-                viewer=_viewer(request),
-                organisation=organisation,
-                data=services.AssetData(**form.asset_fields()),
-            )
-        except InvalidInput as error:
-            add_error(form, error)
-        else:
-            messages.success(request, f"{asset.name} is in the directory.")
-            return redirect(asset)
+    organisation = organisation_get_by_slug(
+        viewer=viewer_of(request), slug=slug, ability="directory.edit", action="add assets"
+    )
+    form = forms.AssetForm(form_data(request))
+    asset = form_submit(
+        request,
+        form,
+        lambda data: services.asset_create(
+            viewer=viewer_of(request),
+            organisation=organisation,
+            data=services.AssetData(**form.asset_fields()),
+        ),
+    )
+    if asset is not None:
+        messages.success(request, f"{asset.name} is in the directory.")
+        return redirect(asset)
     return _asset_form_page(
         request,
         title=f"Add an asset to {organisation.name}",
@@ -165,24 +158,22 @@ def asset_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def asset_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    asset = selectors.asset_for_edit(viewer=_viewer(request), asset_id=pk)
+    asset = selectors.asset_for_edit(viewer=viewer_of(request), asset_id=pk)
     initial = services.asset_data_from(asset)
     initial["languages"] = ", ".join(initial["languages"])
     initial["taxonomy_terms"] = initial.pop("taxonomy_term_ids")
     initial["area"] = initial.pop("area_id")
-    form = forms.AssetForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.asset_update(
-                viewer=_viewer(request),
-                asset=asset,
-                data=services.AssetData(**form.asset_fields()),
-            )
-        except InvalidInput as error:
-            add_error(form, error)
-        else:
-            messages.success(request, "Saved.")
-            return redirect(asset)
+    form = forms.AssetForm(form_data(request), initial=initial)
+    saved = form_submit(
+        request,
+        form,
+        lambda data: services.asset_update(
+            viewer=viewer_of(request), asset=asset, data=services.AssetData(**form.asset_fields())
+        ),
+    )
+    if saved is not None:
+        messages.success(request, "Saved.")
+        return redirect(asset)
     return _asset_form_page(
         request, title=f"Edit {asset.name}", form=form, cancel=asset.get_absolute_url()
     )
@@ -191,35 +182,37 @@ def asset_edit(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 @login_required
 @require_POST
 def asset_check(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    asset = selectors.asset_for_edit(viewer=_viewer(request), asset_id=pk)
-    services.asset_check(viewer=_viewer(request), asset=asset)
+    asset = selectors.asset_for_edit(viewer=viewer_of(request), asset_id=pk)
+    services.asset_check(viewer=viewer_of(request), asset=asset)
     messages.success(request, f"Marked {asset.name} as checked today.")
     return redirect(asset)
 
 
 @login_required
 def schedule_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    asset = selectors.asset_for_edit(viewer=_viewer(request), asset_id=pk)
-    form = forms.ScheduleForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        spec = ScheduleSpec(
-            freq=data["freq"],
-            interval=1,
-            byday=data["byday"],
-            opens_at=data["opens_at"],
-            closes_at=data["closes_at"],
-            valid_from=data["valid_from"],
-            valid_to=data["valid_to"],
-            description=data["description"],
-        )
-        try:
-            services.schedule_add(viewer=_viewer(request), asset=asset, spec=spec)
-        except InvalidInput as error:
-            add_error(form, error)
-        else:
-            messages.success(request, "Opening time added.")
-            return redirect(asset)
+    asset = selectors.asset_for_edit(viewer=viewer_of(request), asset_id=pk)
+    form = forms.ScheduleForm(form_data(request))
+    added = form_submit(
+        request,
+        form,
+        lambda data: services.schedule_add(
+            viewer=viewer_of(request),
+            asset=asset,
+            spec=ScheduleSpec(
+                freq=data["freq"],
+                interval=1,
+                byday=data["byday"],
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+                description=data["description"],
+            ),
+        ),
+    )
+    if added is not None:
+        messages.success(request, "Opening time added.")
+        return redirect(asset)
     return render(
         request,
         "directory/form.html",
@@ -234,10 +227,10 @@ def schedule_add(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @login_required
 def schedule_remove(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    target = selectors.schedule_for_edit(viewer=_viewer(request), schedule_id=pk)
+    target = selectors.schedule_for_edit(viewer=viewer_of(request), schedule_id=pk)
     asset = target.asset
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
-        services.schedule_remove(viewer=_viewer(request), schedule=target)
+        services.schedule_remove(viewer=viewer_of(request), schedule=target)
         messages.success(request, "Opening time removed.")
         return redirect(asset)
     return render(
@@ -256,7 +249,7 @@ def schedule_remove(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @login_required
 def stale_list(request: HttpRequest) -> HttpResponse:
-    assets = list(selectors.stale_assets(viewer=_viewer(request))[:200])
+    assets = list(selectors.stale_assets(viewer=viewer_of(request))[:200])
     return render(
         request,
         "directory/stale_list.html",
@@ -270,7 +263,7 @@ GIFTS_PER_PAGE = 50
 @login_required
 def gift_list(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")[:100]
-    gifts = selectors.gift_list(viewer=_viewer(request), text=text)
+    gifts = selectors.gift_list(viewer=viewer_of(request), text=text)
     return render(
         request,
         "directory/gift_list.html",
@@ -283,24 +276,21 @@ def gift_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def resource_create(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    asset = selectors.asset_get(viewer=_viewer(request), asset_id=pk)
-    permissions.check(
-        _viewer(request),
-        "directory.manage_bookings",
-        asset.organisation_id,
+    asset = selectors.asset_get(
+        viewer=viewer_of(request),
+        asset_id=pk,
+        ability="directory.manage_bookings",
         action="offer spare capacity",
     )
-    form = forms.ResourceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            resource = services.resource_create(
-                viewer=_viewer(request), asset=asset, **form.cleaned_data
-            )
-        except InvalidInput as error:
-            add_error(form, error)
-        else:
-            messages.success(request, f"{resource.name} can now be booked.")
-            return redirect("directory:resource_detail", pk=resource.pk)
+    form = forms.ResourceForm(form_data(request))
+    resource = form_submit(
+        request,
+        form,
+        lambda data: services.resource_create(viewer=viewer_of(request), asset=asset, **data),
+    )
+    if resource is not None:
+        messages.success(request, f"{resource.name} can now be booked.")
+        return redirect("directory:resource_detail", pk=resource.pk)
     return render(
         request,
         "directory/form.html",
@@ -314,7 +304,7 @@ def resource_create(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 
 def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     resource = selectors.resource_get(viewer=viewer, resource_id=pk)
     return render(
         request,
@@ -332,28 +322,24 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def booking_create(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    resource = selectors.resource_get(viewer=viewer, resource_id=pk)
-    if not permissions.may_anywhere(viewer, "directory.book"):
-        raise PermissionDenied("You need to be a member of an organisation to book.")
-    form = forms.BookingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.booking_request(
-                viewer=viewer,
-                resource=resource,
-                starts_at=timezone.make_aware(datetime.combine(data["date"], data["starts"])),
-                ends_at=timezone.make_aware(datetime.combine(data["date"], data["ends"])),
-                purpose=data["purpose"],
-            )
-        except InvalidInput as error:
-            add_error(form, _for_form(error))
-        except CoproduceError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, "Booking requested. The owner will approve or decline it.")
-            return redirect("directory:booking_list")
+    viewer = viewer_of(request)
+    resource = selectors.resource_get_for_booking(viewer=viewer, resource_id=pk)
+    form = forms.BookingForm(form_data(request))
+    booked = form_submit(
+        request,
+        form,
+        lambda data: services.booking_request(
+            viewer=viewer,
+            resource=resource,
+            starts_at=timezone.make_aware(datetime.combine(data["date"], data["starts"])),
+            ends_at=timezone.make_aware(datetime.combine(data["date"], data["ends"])),
+            purpose=data["purpose"],
+        ),
+        fields={"starts_at": "starts", "ends_at": "ends"},
+    )
+    if booked is not None:
+        messages.success(request, "Booking requested. The owner will approve or decline it.")
+        return redirect("directory:booking_list")
     return render(
         request,
         "directory/form.html",
@@ -366,14 +352,9 @@ def booking_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _for_form(error: InvalidInput) -> InvalidInput:
-    names = {"starts_at": "starts", "ends_at": "ends"}
-    return InvalidInput(names.get(error.field or "", error.field), error.message)
-
-
 @login_required
 def booking_list(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     return render(
         request,
         "directory/booking_list.html",
@@ -386,34 +367,28 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def booking_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    booking = selectors.booking_get(viewer=viewer, booking_id=pk)
-    permissions.check(
-        viewer,
-        "directory.manage_bookings",
-        booking.resource.asset.organisation_id,
-        action="decide bookings",
+    viewer = viewer_of(request)
+    booking = selectors.booking_get_for_decision(viewer=viewer, booking_id=pk)
+    form = forms.DecisionForm(form_data(request))
+    decided = form_submit(
+        request,
+        form,
+        lambda data: services.booking_decide(
+            viewer=viewer,
+            booking=booking,
+            approve=data["decision"] == "approve",
+            reason=data["reason"],
+        ),
     )
-    form = forms.DecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.booking_decide(
-                viewer=viewer,
-                booking=booking,
-                approve=form.cleaned_data["decision"] == "approve",
-                reason=form.cleaned_data["reason"],
-            )
-        except CoproduceError as error:
-            add_error(form, error)
-        else:
-            messages.success(request, "Decision recorded.")
-            return redirect("directory:booking_list")
+    if decided is not None:
+        messages.success(request, "Decision recorded.")
+        return redirect("directory:booking_list")
     return render(request, "directory/booking_decide.html", {"booking": booking, "form": form})
 
 
 @login_required
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     booking = selectors.booking_get(viewer=viewer, booking_id=pk)
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
         services.booking_cancel(viewer=viewer, booking=booking)
@@ -438,8 +413,13 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def mapping_session_list(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = _organisation(request, slug, "directory.map_assets", "run asset mapping")
-    sessions = selectors.mapping_session_list(viewer=_viewer(request)).filter(
+    organisation = organisation_get_by_slug(
+        viewer=viewer_of(request),
+        slug=slug,
+        ability="directory.map_assets",
+        action="run asset mapping",
+    )
+    sessions = selectors.mapping_session_list(viewer=viewer_of(request)).filter(
         organisation=organisation
     )
     return render(
@@ -451,17 +431,22 @@ def mapping_session_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def mapping_session_create(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = _organisation(request, slug, "directory.map_assets", "run asset mapping")
-    form = forms.MappingSessionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            session = services.mapping_session_create(
-                viewer=_viewer(request), organisation=organisation, **form.cleaned_data
-            )
-        except InvalidInput as error:
-            add_error(form, error)
-        else:
-            return redirect("directory:mapping_session_detail", pk=session.pk)
+    organisation = organisation_get_by_slug(
+        viewer=viewer_of(request),
+        slug=slug,
+        ability="directory.map_assets",
+        action="run asset mapping",
+    )
+    form = forms.MappingSessionForm(form_data(request))
+    session = form_submit(
+        request,
+        form,
+        lambda data: services.mapping_session_create(
+            viewer=viewer_of(request), organisation=organisation, **data
+        ),
+    )
+    if session is not None:
+        return redirect("directory:mapping_session_detail", pk=session.pk)
     return render(
         request,
         "directory/form.html",
@@ -474,25 +459,46 @@ def mapping_session_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _bulk_form_errors(formset: BaseFormSet[forms.BulkRowForm]) -> list[str]:
+    """Every problem the grid's own checks found, row by row, for the summary above it."""
+    problems = [str(error) for error in formset.non_form_errors()]
+    for number, form in enumerate(formset.forms, start=1):
+        for field, errors in form.errors.items():
+            where = "row" if field == NON_FIELD_ERRORS else field
+            problems.extend(str(RowError(number, where, str(error))) for error in errors)
+    return problems
+
+
 @login_required
 def mapping_session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The fast bulk form: many rows at once, all written or none."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     session = selectors.mapping_session_get(viewer=viewer, session_id=pk)
-    formset = forms.BulkFormSet(request.POST or None, prefix="rows")
+    formset = forms.BulkFormSet(form_data(request), prefix="rows")
     row_errors: list[str] = []
-    if request.method == "POST" and formset.is_valid():
-        rows = [
-            {key: str(value or "") for key, value in row.items()}
-            for row in formset.cleaned_data
-            if row
+    if request.method == "POST" and not formset.is_valid():
+        row_errors = _bulk_form_errors(formset)
+        messages.error(request, "Some rows have problems, so nothing was saved.")
+    elif request.method == "POST":
+        # The rows as typed, with the grid row each came from, so an error lands on its row.
+        filled = [
+            (number, form, {key: str(value or "") for key, value in form.cleaned_data.items()})
+            for number, form in enumerate(formset.forms, start=1)
+            if any(str(value or "").strip() for value in form.cleaned_data.values())
         ]
         try:
-            assets = services.mapping_assets_add(viewer=viewer, session=session, rows=rows)
+            assets = services.mapping_assets_add(
+                viewer=viewer, session=session, rows=[row for _, _, row in filled]
+            )
         except ImportRejected as error:
-            row_errors = [str(row) for row in error.rows]
+            for problem in error.rows:
+                number, form, _ = filled[problem.row - 1]
+                add_error(form, InvalidInput(problem.field, problem.message))
+                row_errors.append(str(dataclasses.replace(problem, row=number)))
             messages.error(request, error.message)
         except CoproduceError as error:
+            if error.status in (403, 404):
+                raise
             messages.error(request, error.message)
         else:
             messages.success(request, f"Added {len(assets)} assets.")
@@ -512,19 +518,21 @@ def mapping_session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def mapping_import(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     session = selectors.mapping_session_get(viewer=viewer, session_id=pk)
-    form = forms.ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            pending = services.mapping_import_stage(
-                viewer=viewer, session=session, filename=upload.name, content=upload.read()
-            )
-        except InvalidInput as error:
-            add_error(form, error)
-        else:
-            return redirect("directory:mapping_import_preview", pk=pending.pk)
+    form = forms.ImportForm(form_data(request), request.FILES or None)
+    pending = form_submit(
+        request,
+        form,
+        lambda data: services.mapping_import_stage(
+            viewer=viewer,
+            session=session,
+            filename=data["file"].name,
+            content=data["file"].read(),
+        ),
+    )
+    if pending is not None:
+        return redirect("directory:mapping_import_preview", pk=pending.pk)
     return render(
         request,
         "directory/form.html",
@@ -541,29 +549,32 @@ def mapping_import(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def mapping_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     """Every row with its errors and lookalikes; POST writes them all or none."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     pending = selectors.pending_import_get(viewer=viewer, import_id=pk)
-    if request.method == "POST":
-        try:
-            assets = services.mapping_import_confirm(viewer=viewer, pending=pending)
-        except CoproduceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"Imported {len(assets)} assets.")
-            flagged = sum(1 for asset in assets if asset.needs_location)
-            if flagged:
-                messages.warning(
-                    request,
-                    f"{flagged} imported asset{'s' if flagged != 1 else ''} could not be placed "
-                    "on the map, so each is flagged for someone to give it a point.",
-                )
-            return redirect("directory:mapping_session_detail", pk=pending.session_id)
+    # The confirm button is a form with no fields: a refusal shows at its top.
+    form = django_forms.Form(form_data(request))
+    assets = form_submit(
+        request,
+        form,
+        lambda data: services.mapping_import_confirm(viewer=viewer, pending=pending),
+    )
+    if assets is not None:
+        messages.success(request, f"Imported {len(assets)} assets.")
+        flagged = sum(1 for asset in assets if asset.needs_location)
+        if flagged:
+            messages.warning(
+                request,
+                f"{flagged} imported asset{'s' if flagged != 1 else ''} could not be placed "
+                "on the map, so each is flagged for someone to give it a point.",
+            )
+        return redirect("directory:mapping_session_detail", pk=pending.session_id)
     checked = services.pending_import_check(pending=pending)
     return render(
         request,
         "directory/import_preview.html",
         {
             "pending": pending,
+            "form": form,
             "rows": checked,
             "error_count": sum(1 for row in checked if row.errors),
             "warning_count": sum(1 for row in checked if row.warnings),
@@ -574,10 +585,12 @@ def mapping_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def duplicate_list(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = _organisation(request, slug, "directory.map_assets", "merge assets")
+    organisation = organisation_get_by_slug(
+        viewer=viewer_of(request), slug=slug, ability="directory.map_assets", action="merge assets"
+    )
     pairs = [
         pair
-        for pair in selectors.duplicate_suggestions(viewer=_viewer(request))
+        for pair in selectors.duplicate_suggestions(viewer=viewer_of(request))
         if pair.keep.organisation_id == organisation.pk
     ]
     return render(
@@ -587,10 +600,11 @@ def duplicate_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def asset_merge(request: HttpRequest, keep: uuid.UUID, duplicate: uuid.UUID) -> HttpResponse:
-    viewer = _viewer(request)
-    kept = selectors.asset_get(viewer=viewer, asset_id=keep)
+    viewer = viewer_of(request)
+    kept = selectors.asset_get(
+        viewer=viewer, asset_id=keep, ability="directory.map_assets", action="merge assets"
+    )
     gone = selectors.asset_get(viewer=viewer, asset_id=duplicate)
-    permissions.check(viewer, "directory.map_assets", kept.organisation_id, action="merge assets")
     if request.method == "POST" and request.POST.get("confirmed") == "yes":
         services.asset_merge(viewer=viewer, keep=kept, duplicate=gone)
         messages.success(request, f"Merged into {kept.name}.")
@@ -614,7 +628,7 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     form = request.GET.get("form", "package")
     if form not in {"package", "list"}:
         raise InvalidInput("form", "Choose package or list.")
-    queryset = openreferral.export_assets(viewer=_viewer(request))
+    queryset = openreferral.export_assets(viewer=viewer_of(request))
     response = StreamingHttpResponse(
         openreferral.stream_array(openreferral.iterate(queryset), form=form),
         content_type="application/json",

@@ -151,3 +151,21 @@ def digest_due(*, now: datetime | None = None) -> dict[int, list[int]]:
         if (user_id, event) in weekly:
             due.setdefault(user_id, []).append(pk)
     return due
+
+
+@transaction.atomic
+def notifications_settle(*, since: datetime) -> int:
+    """Treat the notifications raised since ``since`` as already emailed: they stay on the
+    page but no email goes out (the demo's made-up history is not news to anyone)."""
+    return Notification.objects.filter(created_at__gte=since, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def preferences_set(*, user: Any, choices: dict[str, str]) -> dict[str, str]:
+    """The preferences page in one transaction: how often, for each event it names (a bad
+    choice for one leaves them all as they were)."""
+    for event, frequency in choices.items():
+        preference_set(user=user, event=event, frequency=frequency)
+    return choices

@@ -7,10 +7,11 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from coproduce.framework.forms import form_data, form_submit
+from coproduce.framework.pagination import paginate
 from coproduce.notifications import selectors, services
 from coproduce.notifications.events import event_get
 from coproduce.notifications.forms import PreferencesForm
-from coproduce.web.pagination import paginate
 
 
 @login_required
@@ -39,10 +40,11 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     choices = selectors.preferences_for(user=request.user)
-    form = PreferencesForm(request.POST if request.method == "POST" else None, choices=choices)
-    if request.method == "POST" and form.is_valid():
-        for code, frequency in form.cleaned_data.items():
-            services.preference_set(user=request.user, event=code, frequency=frequency)
+    form = PreferencesForm(form_data(request), choices=choices)
+    saved = form_submit(
+        request, form, lambda data: services.preferences_set(user=request.user, choices=data)
+    )
+    if saved is not None:
         messages.success(request, "Your email choices are saved.")
         return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {"form": form})

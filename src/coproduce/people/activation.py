@@ -2,10 +2,10 @@
 
 People is a lower layer than the apps that keep records for a member (the time bank's hours
 account, for one), so it cannot call them. Instead each such app registers a hook in its
-``AppConfig.ready()``; the membership door in ``people.services`` calls every hook inside its
-own transaction, each time a membership becomes active (added, approved, invited, resumed).
-A hook that fails rolls the activation back with it, so a member is never active without the
-records the other apps promise.
+``AppConfig.ready()``; the membership door in ``people.services.memberships`` calls every
+hook inside its own transaction, each time a membership becomes active (added, approved,
+invited, resumed). A hook that fails rolls the activation back with it, so a member is never
+active without the records the other apps promise.
 
 A hook must be idempotent: a membership that was paused or left and becomes active again is
 activated again. Bulk seeding, which bypasses the services, calls ``memberships_activated``

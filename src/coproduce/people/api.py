@@ -8,12 +8,12 @@ from ninja import Field, Path, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from coproduce.api.auth import viewer
-from coproduce.api.bounds import MAX_BIGINT, Flag, Id
-from coproduce.api.errors import responses
-from coproduce.api.pagination import Pagination
+from coproduce.framework.api_bounds import MAX_BIGINT, Flag, Id
+from coproduce.framework.api_errors import responses
+from coproduce.framework.api_pagination import Pagination
 from coproduce.people import selectors, services
 from coproduce.people.models import Membership, MembershipStatus
+from coproduce.people.permissions import viewer_of as viewer
 
 router = Router(tags=["people"])
 

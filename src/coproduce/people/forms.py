@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from coproduce.framework.forms import DateInput
 from coproduce.people.models import (
     ConsentPurpose,
     ContactMethod,
@@ -18,7 +19,6 @@ from coproduce.people.models import (
 )
 from coproduce.people.numbers import membership_number_normalise
 from coproduce.people.signin import sign_in_email
-from coproduce.web.forms import DateInput
 
 
 class MembershipNumberField(forms.CharField):

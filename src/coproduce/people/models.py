@@ -194,8 +194,8 @@ class MembershipStatus(models.TextChoices):
 
 
 class Membership(models.Model):
-    """A person in an organisation. Only ``people.services.membership_role_set`` changes
-    ``role``; only the membership services change ``status``."""
+    """A person in an organisation. Only ``people.services.memberships._membership_write``
+    changes ``role`` or ``status`` (the one-door test keeps it so)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(

@@ -16,6 +16,8 @@ from coproduce.errors import NotFound, PermissionDenied
 from coproduce.people.models import MembershipStatus, Role
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from coproduce.people.models import Person, User
 
 EVERYONE_ACTIVE = frozenset(
@@ -113,6 +115,12 @@ class Viewer:
 
 
 ANONYMOUS = Viewer()
+
+
+def viewer_of(request: HttpRequest) -> Viewer:
+    """The viewer ``ViewerMiddleware`` (pages) or the API's auth put on this request."""
+    viewer: Viewer = getattr(request, "viewer", ANONYMOUS)
+    return viewer
 
 
 def viewer_for(user: User | None) -> Viewer:

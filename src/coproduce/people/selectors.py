@@ -49,11 +49,19 @@ def organisation_get(*, viewer: Viewer, organisation_id: int) -> Organisation:
     raise NotFound()
 
 
-def organisation_get_by_slug(*, viewer: Viewer, slug: str) -> Organisation:
+def organisation_get_by_slug(
+    *, viewer: Viewer, slug: str, ability: str | None = None, action: str = "do that"
+) -> Organisation:
+    """The organisation as ``organisation_get`` shows it; with ``ability``, only to a viewer
+    who holds it there (404 without an active membership, 403 for a role too low to
+    ``action``), so a page for one purpose fetches and authorises in one step."""
     organisation_id = Organisation.objects.filter(slug=slug).values_list("pk", flat=True).first()
     if organisation_id is None:
         raise NotFound()
-    return organisation_get(viewer=viewer, organisation_id=organisation_id)
+    organisation = organisation_get(viewer=viewer, organisation_id=organisation_id)
+    if ability is not None:
+        permissions.check(viewer, ability, organisation.pk, action=action)
+    return organisation
 
 
 def membership_list(
@@ -100,11 +108,24 @@ def membership_list(
 
 
 def membership_list_for_person(*, viewer: Viewer, person: Person) -> QuerySet[Membership]:
-    """A person's memberships, limited to the organisations the viewer may see records of."""
+    """A person's memberships, limited to the organisations the viewer may see members of.
+    Each row's ``number_shown`` is its membership number where the viewer may see member
+    records (coordinators and up) or it is their own, None elsewhere."""
     queryset = Membership.objects.filter(person=person).select_related("organisation")
     if viewer.person is not None and viewer.person.pk == person.pk:
-        return queryset
-    return queryset.filter(organisation_id__in=viewer.organisation_ids("people.view_members"))
+        return queryset.annotate(number_shown=F("number"))
+    return queryset.filter(
+        organisation_id__in=viewer.organisation_ids("people.view_members")
+    ).annotate(
+        number_shown=Case(
+            When(
+                organisation_id__in=viewer.organisation_ids("people.view_member_record"),
+                then=F("number"),
+            ),
+            default=Value(None),
+            output_field=CharField(),
+        )
+    )
 
 
 def membership_get(*, viewer: Viewer, membership_id: int) -> Membership:
@@ -117,6 +138,18 @@ def membership_get(*, viewer: Viewer, membership_id: int) -> Membership:
         return membership
     permissions.check(
         viewer, "people.view_member_record", membership.organisation_id, action="see this"
+    )
+    return membership
+
+
+def membership_get_for_decision(*, viewer: Viewer, membership_id: int) -> Membership:
+    """A membership whose application the viewer may decide: their own is no exception."""
+    membership = membership_get(viewer=viewer, membership_id=membership_id)
+    permissions.check(
+        viewer,
+        "people.decide_application",
+        membership.organisation_id,
+        action="decide applications",
     )
     return membership
 
@@ -174,6 +207,16 @@ def person_get(*, viewer: Viewer, person_id: int) -> PersonView:
     )
 
 
+def person_get_for_erasure(*, viewer: Viewer, person_id: int) -> PersonView:
+    """A person the viewer may erase: an admin of one of the organisations they share."""
+    view = person_get(viewer=viewer, person_id=person_id)
+    organisation_ids = [
+        m.organisation_id for m in membership_list_for_person(viewer=viewer, person=view.person)
+    ]
+    permissions.check_any(viewer, "people.erase_person", organisation_ids, action="erase people")
+    return view
+
+
 def consent_current(*, viewer: Viewer, person: Person) -> list[str]:
     """The purposes a person has consented to and not withdrawn: for themselves, or for a
     coordinator who may record consent in one of their organisations."""
@@ -208,6 +251,15 @@ def vetting_list(*, viewer: Viewer, person: Person) -> list[Vetting]:
     assert viewer.person is not None
     SensitiveAccess.objects.create(viewer=viewer.person, subject=person, what="vetting")
     return records
+
+
+def vetting_organisations(*, viewer: Viewer, person: Person) -> list[Organisation]:
+    """The organisations of this person's where the viewer may record a vetting check."""
+    return [
+        membership.organisation
+        for membership in membership_list_for_person(viewer=viewer, person=person)
+        if permissions.may(viewer, "people.record_vetting", membership.organisation_id)
+    ]
 
 
 def dashboard_counts(*, viewer: Viewer, organisation: Organisation) -> dict[str, int]:

@@ -10,15 +10,15 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from coproduce.api.auth import viewer
-from coproduce.api.bounds import MAX_BIGINT, BodyId, Count, Flag, Id, Minutes
-from coproduce.api.errors import responses
-from coproduce.api.pagination import Pagination
 from coproduce.errors import InvalidInput, NotFound
+from coproduce.framework.api_bounds import MAX_BIGINT, BodyId, Count, Flag, Id, Minutes
+from coproduce.framework.api_errors import responses
+from coproduce.framework.api_pagination import Pagination
 from coproduce.people import permissions
 from coproduce.people.models import Membership, Organisation
 from coproduce.people.permissions import Viewer
-from coproduce.timebank import selectors, services
+from coproduce.people.permissions import viewer_of as viewer
+from coproduce.timebank import ledger, selectors, services
 from coproduce.timebank.models import Exchange, Listing, Redemption, Reward, Transfer
 
 router = Router(tags=["timebank"])
@@ -233,7 +233,7 @@ class LimitsIn(Schema):
 )
 def account_limits(request: HttpRequest, account_id: Id, payload: LimitsIn) -> Any:
     selectors.account_get(viewer=viewer(request), account_id=account_id)
-    return services.limits_set_for_account(
+    return ledger.limits_set_for_account(
         viewer=viewer(request),
         account_id=account_id,
         floor=payload.floor,

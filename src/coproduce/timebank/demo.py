@@ -18,8 +18,7 @@ from coproduce.people.demo import HOME, organisation, person
 from coproduce.people.models import Membership, MembershipStatus, Organisation, Person, Role
 from coproduce.people.permissions import Viewer
 from coproduce.people.services import membership_contracted_hours_set
-from coproduce.timebank import services
-from coproduce.timebank.ledger import ledger_differences
+from coproduce.timebank import ledger, services
 from coproduce.timebank.models import Account, AgeGroup, Category, Listing, Transfer
 from coproduce.timebank.services import AgencyDirection
 
@@ -73,7 +72,7 @@ def load(*, stdout: TextIO) -> None:
     admin = _as(person("admin@example.org"))
     coordinator = _as(person("coordinator@example.org"))
     staff_viewer = _as(person("staff@example.org"))
-    services.limits_set_for_organisation(
+    ledger.limits_set_for_organisation(
         viewer=coordinator,
         organisation=home,
         floor=-600,
@@ -284,7 +283,7 @@ def load(*, stdout: TextIO) -> None:
         services.exchange_claim(viewer=_as(remote.person), exchange_id=exchange.pk, minutes=60)
         services.exchange_confirm(viewer=coordinator, exchange_id=exchange.pk)
 
-    differences = ledger_differences()
+    differences = ledger.ledger_differences()
     if differences:  # pragma: no cover - the services keep the ledger whole
         raise RuntimeError(f"The demo ledger does not balance: {differences[:3]}")
     stdout.write(

@@ -7,10 +7,13 @@ from typing import Any
 from django import forms
 
 from coproduce.errors import InvalidInput
+from coproduce.framework.amounts import hours_parse
+from coproduce.framework.forms import DateTimeInput, ShortModelChoiceField, add_error
 from coproduce.people.forms import MembershipNumberField
-from coproduce.people.models import Area, Organisation
+from coproduce.people.models import Area, Membership, Organisation
 from coproduce.people.numbers import membership_number_normalise
-from coproduce.timebank.amounts import hours_parse
+from coproduce.people.permissions import Viewer
+from coproduce.timebank import selectors
 from coproduce.timebank.models import AgeGroup, Category, GroupDirection, ListingKind, Reward
 from coproduce.timebank.services import (
     EXCHANGE_DATES,
@@ -18,7 +21,6 @@ from coproduce.timebank.services import (
     AgencyDirection,
     Resolution,
 )
-from coproduce.web.forms import DateTimeInput, ShortModelChoiceField
 
 HOURS_HELP = "Like 1:30, 1.5 or 90m."
 
@@ -145,10 +147,69 @@ class GroupForm(forms.Form):
     )
     description = forms.CharField(label="What was the session?", max_length=500)
 
+    def __init__(
+        self,
+        *args: Any,
+        viewer: Viewer | None = None,
+        organisation: Organisation | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Given the ``viewer`` and the bank, the numbers are looked up as the form is
+        validated, so every bad number (the host's and each participant's) shows at once,
+        with the other fields' errors; the members found are ``host_membership`` and
+        ``participant_memberships``."""
+        super().__init__(*args, **kwargs)
+        self.viewer, self.organisation = viewer, organisation
+        self.host_membership: Membership | None = None
+        self.participant_memberships: list[Membership] = []
+
     def participant_numbers(self) -> list[str]:
         raw = self.cleaned_data["participants"].replace(",", "\n")
         numbers = (membership_number_normalise(line) for line in raw.splitlines())
         return [number for number in numbers if number]
+
+    def clean_participants(self) -> str:
+        numbers = self.participant_numbers()
+        limit = MembershipNumberField().max_length or 20
+        too_long = [number for number in numbers if len(number) > limit]
+        if too_long:
+            raise forms.ValidationError(
+                f"A membership number has at most {limit} characters: "
+                f"{', '.join(dict.fromkeys(too_long))}."
+            )
+        twice = [number for number in dict.fromkeys(numbers) if numbers.count(number) > 1]
+        if twice:
+            raise forms.ValidationError(
+                f"Each participant can be listed only once: {', '.join(twice)} "
+                f"{'is' if len(twice) == 1 else 'are'} listed more than once."
+            )
+        return str(self.cleaned_data["participants"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.viewer is None or self.organisation is None:
+            return cleaned
+        if cleaned.get("host"):
+            try:
+                self.host_membership = selectors.membership_by_number(
+                    viewer=self.viewer,
+                    organisation=self.organisation,
+                    number=cleaned["host"],
+                    field="host",
+                )
+            except InvalidInput as error:
+                add_error(self, error)
+        if "participants" in cleaned:
+            try:
+                self.participant_memberships = selectors.memberships_by_numbers(
+                    viewer=self.viewer,
+                    organisation=self.organisation,
+                    numbers=self.participant_numbers(),
+                    field="participants",
+                )
+            except InvalidInput as error:
+                add_error(self, error)
+        return cleaned
 
 
 AWARD = "award"
@@ -228,3 +289,18 @@ class AgreementForm(forms.Form):
     def __init__(self, *args: Any, banks: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["other"].queryset = banks  # type: ignore[attr-defined]
+
+
+class SignForm(forms.Form):
+    """The agreement a "Sign" button names."""
+
+    sign = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class ArrangeExchangeForm(ProposeForm):
+    """A coordinator brokers an exchange between two members."""
+
+    provider = MembershipNumberField(label="Membership number of the person giving time")
+    receiver = MembershipNumberField(label="Membership number of the person receiving it")
+
+    field_order = ["provider", "receiver", "hours", "description", "scheduled_for"]

@@ -1,7 +1,7 @@
 """The time bank: a double-entry ledger in whole minutes, offers and requests, exchanges,
 rewards at partners and agreements between banks.
 
-Only ``services.transfer_post`` writes ``Transfer`` and ``Entry`` rows or changes
+Only ``ledger.transfer_post`` writes ``Transfer`` and ``Entry`` rows or changes
 ``Account.balance``; entries are never updated or deleted (DESIGN invariant 1).
 """
 

@@ -1,14 +1,18 @@
-"""The time bank's entries in the main navigation."""
+"""The time bank's entries in the main navigation, its dashboard panel and its figures on
+the people pages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.urls import reverse
 
-from coproduce.people.models import Organisation, OrganisationKind
+from coproduce.framework.amounts import amount_format
+from coproduce.framework.navigation import NavItem, Panel
+from coproduce.people.figures import MemberFigures
+from coproduce.people.models import Membership, Organisation, OrganisationKind
 from coproduce.people.permissions import Viewer, may
 from coproduce.timebank import selectors
-from coproduce.timebank.amounts import amount_format
-from coproduce.web.navigation import NavItem, Panel
 
 
 def nav_items(viewer: Viewer) -> list[NavItem]:
@@ -57,3 +61,16 @@ def dashboard_panels(viewer: Viewer) -> list[Panel]:
         for account in accounts
     ]
     return [Panel("Your time bank", "timebank/_dashboard_panel.html", {"rows": rows}, order=10)]
+
+
+def member_figures(viewer: Viewer, memberships: Sequence[Membership]) -> MemberFigures | None:
+    """Each member's hours balance, for coordinators of their bank, beside them on the
+    people pages (registered in ``TimebankConfig.ready``)."""
+    balances = selectors.member_balances(
+        viewer=viewer, membership_ids=[membership.pk for membership in memberships]
+    )
+    if not balances:
+        return None
+    return MemberFigures(
+        "Balance", {pk: amount_format(balance) for pk, balance in balances.items()}
+    )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from coproduce.framework.amounts import amount_format
 from coproduce.notifications.events import event_register
 from coproduce.notifications.services import notification_send
 from coproduce.people.models import Person
-from coproduce.timebank.amounts import amount_format
 from coproduce.timebank.models import Exchange, Unit
 
 EXCHANGE_PROPOSED = event_register(

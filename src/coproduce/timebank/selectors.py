@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import BooleanField, Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
+from django.http import HttpRequest
 from django.utils import timezone
 
 from coproduce.errors import InvalidInput, NotFound
+from coproduce.framework.pagination import paginate
 from coproduce.people import permissions
 from coproduce.people.models import Membership, MembershipStatus, Organisation, Role
 from coproduce.people.numbers import membership_number_normalise
@@ -67,6 +71,30 @@ def bank_get(
     return organisation
 
 
+@dataclass(frozen=True)
+class BankAbilities:
+    """What the viewer may do in one organisation's time bank: the buttons its pages show."""
+
+    coordinate: bool
+    broker: bool
+    view_statistics: bool
+    sign_agreements: bool
+    manage_rewards: bool
+
+
+def bank_abilities(*, viewer: Viewer, organisation: Organisation) -> BankAbilities:
+    def may(ability: str) -> bool:
+        return permissions.may(viewer, ability, organisation.pk)
+
+    return BankAbilities(
+        coordinate=may("timebank.coordinate"),
+        broker=may("timebank.broker"),
+        view_statistics=may("timebank.view_statistics"),
+        sign_agreements=may("timebank.agreements"),
+        manage_rewards=may("timebank.manage_rewards"),
+    )
+
+
 def own_membership(*, viewer: Viewer, organisation: Organisation) -> Membership | None:
     if viewer.person is None:
         return None
@@ -107,6 +135,19 @@ def own_balances(*, viewer: Viewer) -> list[Account]:
     )
 
 
+def member_balances(*, viewer: Viewer, membership_ids: list[int]) -> dict[int, int]:
+    """The hours balance of each of these memberships in a bank the viewer coordinates, by
+    membership id (others are left out): one query, for the people pages."""
+    return dict(
+        Account.objects.filter(
+            membership_id__in=membership_ids,
+            organisation_id__in=viewer.organisation_ids("timebank.coordinate"),
+            kind=AccountKind.MEMBER,
+            unit=Unit.MINUTES,
+        ).values_list("membership_id", "balance")
+    )
+
+
 def membership_by_number(
     *, viewer: Viewer, organisation: Organisation, number: str, field: str = "number"
 ) -> Membership:
@@ -122,6 +163,30 @@ def membership_by_number(
             field, f"No member of {organisation.name} has the number “{number.strip()}”."
         )
     return membership
+
+
+def memberships_by_numbers(
+    *, viewer: Viewer, organisation: Organisation, numbers: list[str], field: str
+) -> list[Membership]:
+    """Members of a bank the viewer brokers for, in the order of ``numbers`` (already
+    normalised): one query, and one message naming every number that matches no one."""
+    permissions.check(viewer, "timebank.broker", organisation.pk, action="record time for members")
+    found = {
+        membership.number: membership
+        for membership in Membership.objects.select_related("person", "organisation").filter(
+            organisation=organisation, number__in=numbers
+        )
+    }
+    unknown = list(dict.fromkeys(number for number in numbers if number not in found))
+    if len(unknown) == 1:
+        raise InvalidInput(
+            field, f"No member of {organisation.name} has the number “{unknown[0]}”."
+        )
+    if unknown:
+        quoted = [f"“{number}”" for number in unknown]
+        listed = f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+        raise InvalidInput(field, f"No member of {organisation.name} has the numbers {listed}.")
+    return [found[number] for number in numbers]
 
 
 # --- accounts and transfers ------------------------------------------------------------------
@@ -211,6 +276,15 @@ def transfer_get(*, viewer: Viewer, transfer_id: int) -> Transfer:
         return transfer
     banks = sorted({entry.account.organisation_id for entry in entries})
     permissions.check_any(viewer, "timebank.coordinate", banks, action="see this transfer")
+    return transfer
+
+
+def transfer_get_to_reverse(*, viewer: Viewer, transfer_id: int) -> Transfer:
+    """A transfer the viewer may reverse: they coordinate a bank whose books it touches."""
+    transfer = transfer_get(viewer=viewer, transfer_id=transfer_id)
+    # A cross-bank transfer touches two banks' books: a coordinator of either may reverse it.
+    banks = sorted(set(transfer.entries.values_list("account__organisation_id", flat=True)))
+    permissions.check_any(viewer, "timebank.coordinate", banks, action="reverse transfers")
     return transfer
 
 
@@ -759,3 +833,75 @@ def agreement_list(*, viewer: Viewer, organisation: Organisation) -> QuerySet[Ag
         .select_related("first", "second", "proposer")
         .order_by("-proposed_at")
     )
+
+
+def listing_browse_page(
+    *,
+    viewer: Viewer,
+    request: HttpRequest,
+    organisation_id: int,
+    kind: str = "",
+    search: str = "",
+    category: str = "",
+    area_id: int | None = None,
+    needs_vetted_helper: bool | None = None,
+) -> Page[Listing]:
+    """The requested page of ``listing_browse``, fetched the way each database does it
+    fastest."""
+    filters: dict[str, Any] = {
+        "organisation_id": organisation_id,
+        "kind": kind,
+        "search": search,
+        "category": category,
+        "area_id": area_id,
+        "needs_vetted_helper": needs_vetted_helper,
+    }
+    if connection.vendor == "sqlite":
+        # Bare ids for the page and its total in one query, so the FTS5 match runs once;
+        # then the one page loaded with names and areas.
+        listings = listing_browse(viewer=viewer, **filters)
+        page = paginate(request, listings.select_related(None).only("pk"), one_query=True)
+        ids = [row.pk for row in page.object_list]
+        page.object_list = listing_page(viewer=viewer, listing_ids=ids)
+        return page
+    # PostgreSQL: a window count defeats the GIN index's bitmap plan (measured: 7x slower),
+    # so it counts apart; the page comes with its names and areas in one query.
+    return paginate(request, listing_browse(viewer=viewer, cards=True, **filters))
+
+
+def listing_may_edit(*, viewer: Viewer, listing: Listing) -> bool:
+    """Whether the viewer may change ``listing``: the rule ``listing_get_for_edit`` keeps."""
+    return listing.membership.person_id == viewer.person_id or permissions.may(
+        viewer, "timebank.coordinate", listing.organisation_id
+    )
+
+
+def listing_get_for_edit(*, viewer: Viewer, listing_id: int) -> Listing:
+    """A listing the viewer may change: their own, or one in a bank they coordinate."""
+    listing = listing_get(viewer=viewer, listing_id=listing_id)
+    if listing.membership.person_id != viewer.person_id:
+        permissions.check(
+            viewer, "timebank.coordinate", listing.organisation_id, action="change this"
+        )
+    return listing
+
+
+def exchange_get_for_coordinator(*, viewer: Viewer, exchange_id: int) -> Exchange:
+    """An exchange in a bank the viewer coordinates (to resolve a dispute)."""
+    exchange = exchange_get(viewer=viewer, exchange_id=exchange_id)
+    permissions.check_any(
+        viewer,
+        "timebank.coordinate",
+        [exchange.provider.organisation_id, exchange.receiver.organisation_id],
+        action="resolve disputes",
+    )
+    return exchange
+
+
+def listing_get_to_propose(*, viewer: Viewer, listing_id: int) -> Listing:
+    """A listing the viewer may answer with a proposed exchange."""
+    listing = listing_get(viewer=viewer, listing_id=listing_id)
+    permissions.check(
+        viewer, "timebank.take_part", listing.organisation_id, action="propose exchanges"
+    )
+    return listing

@@ -11,6 +11,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:organisation_id>/rewards/", views.rewards, name="rewards"),
     path("<int:organisation_id>/queue/", views.queue, name="queue"),
     path("<int:organisation_id>/record/", views.record_transfer, name="record_transfer"),
+    path(
+        "<int:organisation_id>/exchanges/arrange/",
+        views.exchange_arrange,
+        name="exchange_arrange",
+    ),
     path("<int:organisation_id>/record/group/", views.record_group, name="record_group"),
     path("<int:organisation_id>/record/agency/", views.record_agency, name="record_agency"),
     path("<int:organisation_id>/transfers/", views.transfer_list, name="transfer_list"),

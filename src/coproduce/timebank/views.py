@@ -9,38 +9,27 @@ from typing import Any
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from coproduce.errors import CoproduceError, InvalidInput, PermissionDenied
-from coproduce.people import permissions
+from coproduce.errors import InvalidInput
+from coproduce.framework.amounts import amount_format
+from coproduce.framework.charts import bar_chart
+from coproduce.framework.forms import form_data, form_submit
+from coproduce.framework.pagination import paginate
 from coproduce.people.models import Membership, Organisation, OrganisationKind
-from coproduce.people.permissions import Viewer
-from coproduce.timebank import forms, selectors, services
-from coproduce.timebank.amounts import amount_format
-from coproduce.timebank.models import ExchangeStatus, ListingKind
-from coproduce.web.charts import bar_chart
-from coproduce.web.forms import add_error
-from coproduce.web.pagination import paginate
+from coproduce.people.permissions import Viewer, viewer_of
+from coproduce.timebank import forms, ledger, selectors, services
+from coproduce.timebank.models import ListingKind
 
 GET_POST = require_http_methods(["GET", "POST"])
 
 
-def _viewer(request: HttpRequest) -> Viewer:
-    return request.viewer  # type: ignore[attr-defined]
-
-
-def _data(request: HttpRequest) -> Any:
-    """The POST data to bind a form to, or None on GET (an empty POST still binds)."""
-    return request.POST if request.method == "POST" else None
-
-
 def _bank(request: HttpRequest, organisation_id: int, ability: str) -> Organisation:
     return selectors.bank_get(
-        viewer=_viewer(request), organisation_id=organisation_id, ability=ability
+        viewer=viewer_of(request), organisation_id=organisation_id, ability=ability
     )
 
 
@@ -59,28 +48,15 @@ def _form_page(
     return render(request, "timebank/form.html", context)
 
 
-def _attempt(form: django_forms.Form, action: Callable[[], Any]) -> Any:
-    """Run a service; put its InvalidInput or Conflict on the form. PermissionDenied and
-    NotFound go on to the error pages."""
-    try:
-        return action()
-    except PermissionDenied:
-        raise
-    except CoproduceError as error:
-        if error.status == 404:
-            raise
-        add_error(form, error)
-        return None
-
-
 # --- member pages -----------------------------------------------------------------------------
 
 
 @login_required
 def dashboard(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = _bank(request, organisation_id, "timebank.take_part")
     board = selectors.dashboard(viewer=viewer, organisation=organisation)
+    may = selectors.bank_abilities(viewer=viewer, organisation=organisation)
     return render(
         request,
         "timebank/dashboard.html",
@@ -89,9 +65,9 @@ def dashboard(request: HttpRequest, organisation_id: int) -> HttpResponse:
             "board": board,
             "figures": board.figures,
             "balance": amount_format(board.balance),
-            "may_coordinate": permissions.may(viewer, "timebank.coordinate", organisation.pk),
-            "may_broker": permissions.may(viewer, "timebank.broker", organisation.pk),
-            "may_statistics": permissions.may(viewer, "timebank.view_statistics", organisation.pk),
+            "may_coordinate": may.coordinate,
+            "may_broker": may.broker,
+            "may_statistics": may.view_statistics,
         },
     )
 
@@ -103,7 +79,7 @@ class _Echo:
 
 @login_required
 def statement(request: HttpRequest, organisation_id: int) -> StreamingHttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = _bank(request, organisation_id, "timebank.take_part")
     account = selectors.own_account(viewer=viewer, organisation=organisation)
     writer = csv.writer(_Echo())
@@ -131,34 +107,22 @@ def statement(request: HttpRequest, organisation_id: int) -> StreamingHttpRespon
 
 @login_required
 def listing_browse(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = _bank(request, organisation_id, "timebank.take_part")
     form = forms.ListingSearchForm(request.GET or None)
-    cards = connection.vendor != "sqlite"  # see below
-    listings = selectors.listing_browse(viewer=viewer, organisation_id=organisation.pk, cards=cards)
+    filters: dict[str, Any] = {}
     if form.is_valid():
         data = form.cleaned_data
-        vetted = {"yes": True, "no": False}.get(data["vetted"])
-        listings = selectors.listing_browse(
-            viewer=viewer,
-            organisation_id=organisation.pk,
-            kind=data["kind"],
-            search=data["q"],
-            category=data["category"],
-            area_id=data["area"].pk if data["area"] else None,
-            needs_vetted_helper=vetted,
-            cards=cards,
-        )
-    if not cards:
-        # Bare ids for the page and its total in one query, so the FTS5 match runs once;
-        # then the one page loaded with names and areas.
-        page = paginate(request, listings.select_related(None).only("pk"), one_query=True)
-        ids = [row.pk for row in page.object_list]
-        page.object_list = selectors.listing_page(viewer=viewer, listing_ids=ids)
-    else:
-        # PostgreSQL: a window count defeats the GIN index's bitmap plan (measured: 7x
-        # slower), so it counts apart; the page comes with its names and areas in one query.
-        page = paginate(request, listings)
+        filters = {
+            "kind": data["kind"],
+            "search": data["q"],
+            "category": data["category"],
+            "area_id": data["area"].pk if data["area"] else None,
+            "needs_vetted_helper": {"yes": True, "no": False}.get(data["vetted"]),
+        }
+    page = selectors.listing_browse_page(
+        viewer=viewer, request=request, organisation_id=organisation.pk, **filters
+    )
     return render(
         request,
         "timebank/listing_browse.html",
@@ -170,17 +134,17 @@ def listing_browse(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @GET_POST
 def listing_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
     organisation = _bank(request, organisation_id, "timebank.take_part")
-    form = forms.ListingForm(_data(request), initial={"kind": ListingKind.OFFER})
-    if request.method == "POST" and form.is_valid():
-        listing = _attempt(
-            form,
-            lambda: services.listing_create(
-                viewer=_viewer(request), organisation=organisation, **form.cleaned_data
-            ),
-        )
-        if listing is not None:
-            messages.success(request, f"“{listing.title}” is now listed.")
-            return redirect("timebank:listing_detail", pk=listing.pk)
+    form = forms.ListingForm(form_data(request), initial={"kind": ListingKind.OFFER})
+    listing = form_submit(
+        request,
+        form,
+        lambda data: services.listing_create(
+            viewer=viewer_of(request), organisation=organisation, **data
+        ),
+    )
+    if listing is not None:
+        messages.success(request, f"“{listing.title}” is now listed.")
+        return redirect("timebank:listing_detail", pk=listing.pk)
     return _form_page(
         request,
         title="Offer help or ask for it",
@@ -192,7 +156,7 @@ def listing_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @login_required
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     listing = selectors.listing_get(viewer=viewer, listing_id=pk)
     return render(
         request,
@@ -200,8 +164,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "listing": listing,
             "is_owner": listing.membership.person_id == viewer.person_id,
-            "may_edit": listing.membership.person_id == viewer.person_id
-            or permissions.may(viewer, "timebank.coordinate", listing.organisation_id),
+            "may_edit": selectors.listing_may_edit(viewer=viewer, listing=listing),
         },
     )
 
@@ -209,12 +172,8 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @GET_POST
 def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    listing = selectors.listing_get(viewer=viewer, listing_id=pk)
-    if listing.membership.person_id != viewer.person_id:
-        permissions.check(
-            viewer, "timebank.coordinate", listing.organisation_id, action="change this"
-        )
+    viewer = viewer_of(request)
+    listing = selectors.listing_get_for_edit(viewer=viewer, listing_id=pk)
     initial = {
         "title": listing.title,
         "description": listing.description,
@@ -224,22 +183,17 @@ def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "needs_vetted_helper": listing.needs_vetted_helper,
         "status": listing.status,
     }
-    form = forms.ListingEditForm(_data(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        status = data.pop("status")
-
-        def save() -> Any:
-            services.listing_update(viewer=viewer, listing_id=listing.pk, **data)
-            if status != listing.status:
-                services.listing_status_set(viewer=viewer, listing_id=listing.pk, status=status)
-            return True
-
-        if _attempt(form, save):
-            messages.success(request, "Saved.")
-            if status != "active":
-                return redirect("timebank:dashboard", organisation_id=listing.organisation_id)
-            return redirect("timebank:listing_detail", pk=listing.pk)
+    form = forms.ListingEditForm(form_data(request), initial=initial)
+    edited = form_submit(
+        request,
+        form,
+        lambda data: services.listing_edit(viewer=viewer, listing_id=listing.pk, **data),
+    )
+    if edited is not None:
+        messages.success(request, "Saved.")
+        if edited.status != "active":
+            return redirect("timebank:dashboard", organisation_id=listing.organisation_id)
+        return redirect("timebank:listing_detail", pk=listing.pk)
     return _form_page(
         request,
         title=f"Change “{listing.title}”",
@@ -252,32 +206,24 @@ def listing_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @GET_POST
 def exchange_propose(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    listing = selectors.listing_get(viewer=viewer, listing_id=pk)
-    permissions.check(
-        viewer, "timebank.take_part", listing.organisation_id, action="propose exchanges"
+    viewer = viewer_of(request)
+    listing = selectors.listing_get_to_propose(viewer=viewer, listing_id=pk)
+    form = forms.ProposeForm(form_data(request), initial={"description": listing.title})
+    exchange = form_submit(
+        request,
+        form,
+        lambda data: services.exchange_propose_on_listing(
+            viewer=viewer,
+            listing_id=listing.pk,
+            minutes=data["hours"],
+            description=data["description"],
+            scheduled_for=data["scheduled_for"],
+        ),
     )
-    mine = selectors.own_membership(viewer=viewer, organisation=listing.organisation)
-    form = forms.ProposeForm(_data(request), initial={"description": listing.title})
-    if request.method == "POST" and form.is_valid() and mine is not None:
-        owner = listing.membership
-        provider, receiver = (owner, mine) if listing.kind == ListingKind.OFFER else (mine, owner)
-        exchange = _attempt(
-            form,
-            lambda: services.exchange_propose(
-                viewer=viewer,
-                provider=provider,
-                receiver=receiver,
-                minutes=form.cleaned_data["hours"],
-                description=form.cleaned_data["description"],
-                scheduled_for=form.cleaned_data["scheduled_for"],
-                listing=listing,
-            ),
-        )
-        if exchange is not None:
-            other = owner.person.display_name
-            messages.success(request, f"Your proposal has gone to {other}.")
-            return redirect("timebank:exchange_detail", pk=exchange.pk)
+    if exchange is not None:
+        other = listing.membership.person.display_name
+        messages.success(request, f"Your proposal has gone to {other}.")
+        return redirect("timebank:exchange_detail", pk=exchange.pk)
     verb = "Ask for this" if listing.kind == ListingKind.OFFER else "Offer to help"
     return _form_page(
         request,
@@ -290,38 +236,31 @@ def exchange_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def exchange_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     exchange = selectors.exchange_get(viewer=viewer, exchange_id=pk)
-    coordinator = any(
-        permissions.may(viewer, "timebank.coordinate", org)
-        for org in (exchange.provider.organisation_id, exchange.receiver.organisation_id)
-    )
-    party = viewer.person_id in {exchange.provider.person_id, exchange.receiver.person_id}
-    actions: list[tuple[str, str]] = []
-    if exchange.status == ExchangeStatus.PROPOSED:
-        if viewer.person_id != exchange.proposed_by_id or coordinator:
-            actions += [("accept", "Accept"), ("decline", "Decline")]
-        actions.append(("cancel", "Cancel"))
-    elif exchange.status == ExchangeStatus.ACCEPTED:
-        if party:
-            actions.append(("claim", "Record that it happened"))
-        actions.append(("cancel", "Cancel"))
-    elif exchange.status == ExchangeStatus.CLAIMED and (
-        coordinator or viewer.person_id != exchange.claimed_by_id
-    ):
-        actions += [("confirm", "Confirm the hours"), ("dispute", "Dispute the hours")]
+    allowed = services.exchange_actions_for(viewer=viewer, exchange=exchange)
     return render(
         request,
         "timebank/exchange_detail.html",
         {
             "exchange": exchange,
-            "actions": actions,
-            "may_resolve": coordinator and exchange.status == ExchangeStatus.DISPUTED,
+            "actions": [(action, BUTTONS[action]) for action in allowed if action in BUTTONS],
+            "may_resolve": "resolve" in allowed,
             "minutes": amount_format(exchange.minutes),
             "claimed": amount_format(exchange.claimed_minutes or 0),
         },
     )
 
+
+# The exchange page's button for each action ``exchange_actions_for`` allows.
+BUTTONS = {
+    "accept": "Accept",
+    "decline": "Decline",
+    "cancel": "Cancel",
+    "claim": "Record that it happened",
+    "confirm": "Confirm the hours",
+    "dispute": "Dispute the hours",
+}
 
 ACTIONS: dict[str, tuple[str, str]] = {
     "accept": ("Accept this exchange", "Accept"),
@@ -337,39 +276,39 @@ ACTIONS: dict[str, tuple[str, str]] = {
 @GET_POST
 def exchange_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """GET asks "are you sure" (with a reason or the hours where needed); POST acts."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     exchange = selectors.exchange_get(viewer=viewer, exchange_id=pk)
     if action not in ACTIONS:
         raise InvalidInput("action", "That is not something you can do to an exchange.")
     title, submit = ACTIONS[action]
     form: django_forms.Form
     if action == "claim":
-        form = forms.ClaimForm(_data(request), initial={"hours": amount_format(exchange.minutes)})
+        form = forms.ClaimForm(
+            form_data(request), initial={"hours": amount_format(exchange.minutes)}
+        )
     elif action in {"decline", "cancel", "dispute"}:
-        form = forms.ReasonForm(_data(request))
+        form = forms.ReasonForm(form_data(request))
     else:
-        form = django_forms.Form(_data(request))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        calls: dict[str, Callable[[], Any]] = {
-            "accept": lambda: services.exchange_accept(viewer=viewer, exchange_id=pk),
-            "decline": lambda: services.exchange_decline(
-                viewer=viewer, exchange_id=pk, reason=data.get("reason", "")
-            ),
-            "cancel": lambda: services.exchange_cancel(
-                viewer=viewer, exchange_id=pk, reason=data.get("reason", "")
-            ),
-            "claim": lambda: services.exchange_claim(
-                viewer=viewer, exchange_id=pk, minutes=data.get("hours") or 0
-            ),
-            "confirm": lambda: services.exchange_confirm(viewer=viewer, exchange_id=pk),
-            "dispute": lambda: services.exchange_dispute(
-                viewer=viewer, exchange_id=pk, reason=data.get("reason", "")
-            ),
-        }
-        if _attempt(form, calls[action]) is not None:
-            messages.success(request, "Done.")
-            return redirect("timebank:exchange_detail", pk=pk)
+        form = django_forms.Form(form_data(request))
+    calls: dict[str, Callable[[dict[str, Any]], Any]] = {
+        "accept": lambda data: services.exchange_accept(viewer=viewer, exchange_id=pk),
+        "decline": lambda data: services.exchange_decline(
+            viewer=viewer, exchange_id=pk, reason=data["reason"]
+        ),
+        "cancel": lambda data: services.exchange_cancel(
+            viewer=viewer, exchange_id=pk, reason=data["reason"]
+        ),
+        "claim": lambda data: services.exchange_claim(
+            viewer=viewer, exchange_id=pk, minutes=data["hours"]
+        ),
+        "confirm": lambda data: services.exchange_confirm(viewer=viewer, exchange_id=pk),
+        "dispute": lambda data: services.exchange_dispute(
+            viewer=viewer, exchange_id=pk, reason=data["reason"]
+        ),
+    }
+    if form_submit(request, form, calls[action]) is not None:
+        messages.success(request, "Done.")
+        return redirect("timebank:exchange_detail", pk=pk)
     return _form_page(
         request,
         title=title,
@@ -385,7 +324,7 @@ def exchange_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def rewards(request: HttpRequest, organisation_id: int) -> HttpResponse:
     """The rewards a member's credits buy; a POST gets them a one-time redemption code,
     shown on this response only (it is stored as a hash)."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = _bank(request, organisation_id, "timebank.take_part")
     issued = None
     if request.method == "POST":
@@ -415,7 +354,7 @@ def rewards(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @login_required
 def queue(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = _bank(request, organisation_id, "timebank.coordinate")
     items = selectors.coordinator_queue(viewer=viewer, organisation=organisation)
     return render(
@@ -428,30 +367,23 @@ def queue(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 @GET_POST
 def exchange_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    exchange = selectors.exchange_get(viewer=viewer, exchange_id=pk)
-    permissions.check_any(
-        viewer,
-        "timebank.coordinate",
-        [exchange.provider.organisation_id, exchange.receiver.organisation_id],
-        action="resolve disputes",
+    viewer = viewer_of(request)
+    exchange = selectors.exchange_get_for_coordinator(viewer=viewer, exchange_id=pk)
+    form = forms.ResolveForm(form_data(request))
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.exchange_resolve(
+            viewer=viewer,
+            exchange_id=pk,
+            outcome=data["outcome"],
+            note=data["note"],
+            minutes=data["hours"],
+        ),
     )
-    form = forms.ResolveForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = _attempt(
-            form,
-            lambda: services.exchange_resolve(
-                viewer=viewer,
-                exchange_id=pk,
-                outcome=data["outcome"],
-                note=data["note"],
-                minutes=data["hours"],
-            ),
-        )
-        if done is not None:
-            messages.success(request, "The dispute is resolved.")
-            return redirect("timebank:exchange_detail", pk=pk)
+    if done is not None:
+        messages.success(request, "The dispute is resolved.")
+        return redirect("timebank:exchange_detail", pk=pk)
     return _form_page(
         request,
         title="Resolve a disputed exchange",
@@ -472,24 +404,23 @@ def _member(viewer: Viewer, organisation: Organisation, number: str, field: str)
 @login_required
 @GET_POST
 def record_transfer(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = _bank(request, organisation_id, "timebank.coordinate")
-    form = forms.RecordTransferForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        transfer = _attempt(
-            form,
-            lambda: services.member_transfer_record(
-                viewer=viewer,
-                payer=_member(viewer, organisation, data["payer"], "payer"),
-                payee=_member(viewer, organisation, data["payee"], "payee"),
-                amount=data["hours"],
-                reason=data["reason"],
-            ),
-        )
-        if transfer is not None:
-            messages.success(request, f"Recorded {amount_format(transfer.amount)}.")
-            return redirect("timebank:transfer_list", organisation_id=organisation.pk)
+    form = forms.RecordTransferForm(form_data(request))
+    transfer = form_submit(
+        request,
+        form,
+        lambda data: services.member_transfer_record(
+            viewer=viewer,
+            payer=_member(viewer, organisation, data["payer"], "payer"),
+            payee=_member(viewer, organisation, data["payee"], "payee"),
+            amount=data["hours"],
+            reason=data["reason"],
+        ),
+    )
+    if transfer is not None:
+        messages.success(request, f"Recorded {amount_format(transfer.amount)}.")
+        return redirect("timebank:transfer_list", organisation_id=organisation.pk)
     return _form_page(
         request,
         title="Record a transfer on someone's behalf",
@@ -504,31 +435,25 @@ def record_transfer(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 @GET_POST
 def record_group(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = _bank(request, organisation_id, "timebank.broker")
-    form = forms.GroupForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    # The form looks the numbers up itself, so every bad one shows at once.
+    form = forms.GroupForm(form_data(request), viewer=viewer, organisation=organisation)
 
-        def record() -> Any:
-            host = _member(viewer, organisation, data["host"], "host") if data["host"] else None
-            people = [
-                _member(viewer, organisation, number, "participants")
-                for number in form.participant_numbers()
-            ]
-            return services.group_exchange_record(
-                viewer=viewer,
-                organisation=organisation,
-                host=host,
-                participants=people,
-                minutes_each=data["hours"],
-                direction=data["direction"],
-                description=data["description"],
-            )
+    def record(data: dict[str, Any]) -> Any:
+        return services.group_exchange_record(
+            viewer=viewer,
+            organisation=organisation,
+            host=form.host_membership,
+            participants=form.participant_memberships,
+            minutes_each=data["hours"],
+            direction=data["direction"],
+            description=data["description"],
+        )
 
-        if _attempt(form, record) is not None:
-            messages.success(request, "The group session is posted.")
-            return redirect("timebank:dashboard", organisation_id=organisation.pk)
+    if form_submit(request, form, record) is not None:
+        messages.success(request, "The group session is posted.")
+        return redirect("timebank:dashboard", organisation_id=organisation.pk)
     return _form_page(
         request,
         title="Record a group session",
@@ -542,32 +467,30 @@ def record_group(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 @GET_POST
 def record_agency(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = _bank(request, organisation_id, "timebank.broker")
-    form = forms.AgencyForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+    form = forms.AgencyForm(form_data(request))
 
-        def record() -> Any:
-            membership = _member(viewer, organisation, data["number"], "number")
-            if data["kind"] == forms.AWARD:
-                return services.credit_award(
-                    viewer=viewer,
-                    membership=membership,
-                    minutes=data["hours"],
-                    reason=data["reason"],
-                )
-            return services.agency_time_record(
+    def record(data: dict[str, Any]) -> Any:
+        membership = _member(viewer, organisation, data["number"], "number")
+        if data["kind"] == forms.AWARD:
+            return services.credit_award(
                 viewer=viewer,
                 membership=membership,
                 minutes=data["hours"],
-                direction=data["kind"],
                 reason=data["reason"],
             )
+        return services.agency_time_record(
+            viewer=viewer,
+            membership=membership,
+            minutes=data["hours"],
+            direction=data["kind"],
+            reason=data["reason"],
+        )
 
-        if _attempt(form, record) is not None:
-            messages.success(request, "Recorded.")
-            return redirect("timebank:dashboard", organisation_id=organisation.pk)
+    if form_submit(request, form, record) is not None:
+        messages.success(request, "Recorded.")
+        return redirect("timebank:dashboard", organisation_id=organisation.pk)
     return _form_page(
         request,
         title="Record time with the organisation",
@@ -581,7 +504,7 @@ def record_agency(request: HttpRequest, organisation_id: int) -> HttpResponse:
 
 @login_required
 def transfer_list(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = _bank(request, organisation_id, "timebank.coordinate")
     transfers = selectors.transfer_list(viewer=viewer, organisation=organisation)
     return render(
@@ -594,23 +517,20 @@ def transfer_list(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 @GET_POST
 def transfer_reverse(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
-    transfer = selectors.transfer_get(viewer=viewer, transfer_id=pk)
-    permissions.check(
-        viewer, "timebank.coordinate", transfer.organisation_id, action="reverse transfers"
-    )
-    form = forms.ReasonForm(_data(request))
+    viewer = viewer_of(request)
+    transfer = selectors.transfer_get_to_reverse(viewer=viewer, transfer_id=pk)
+    form = forms.ReasonForm(form_data(request))
     form.fields["reason"].required = True
-    if request.method == "POST" and form.is_valid():
-        reversal = _attempt(
-            form,
-            lambda: services.transfer_reverse(
-                viewer=viewer, transfer_id=pk, reason=form.cleaned_data["reason"]
-            ),
-        )
-        if reversal is not None:
-            messages.success(request, "The transfer is reversed.")
-            return redirect("timebank:transfer_list", organisation_id=transfer.organisation_id)
+    reversal = form_submit(
+        request,
+        form,
+        lambda data: services.transfer_reverse(
+            viewer=viewer, transfer_id=pk, reason=data["reason"]
+        ),
+    )
+    if reversal is not None:
+        messages.success(request, "The transfer is reversed.")
+        return redirect("timebank:transfer_list", organisation_id=transfer.organisation_id)
     return _form_page(
         request,
         title="Are you sure you want to reverse this transfer?",
@@ -626,24 +546,23 @@ def transfer_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @GET_POST
 def limits(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = _bank(request, organisation_id, "timebank.set_limits")
-    form = forms.LimitsForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        done = _attempt(
-            form,
-            lambda: services.limits_set_for_organisation(
-                viewer=viewer,
-                organisation=organisation,
-                floor=data["floor"],
-                ceiling=data["ceiling"],
-                reason=data["reason"],
-            ),
-        )
-        if done is not None:
-            messages.success(request, "The limits are changed.")
-            return redirect("timebank:limits", organisation_id=organisation.pk)
+    form = forms.LimitsForm(form_data(request))
+    done = form_submit(
+        request,
+        form,
+        lambda data: ledger.limits_set_for_organisation(
+            viewer=viewer,
+            organisation=organisation,
+            floor=data["floor"],
+            ceiling=data["ceiling"],
+            reason=data["reason"],
+        ),
+    )
+    if done is not None:
+        messages.success(request, "The limits are changed.")
+        return redirect("timebank:limits", organisation_id=organisation.pk)
     history = selectors.limit_history(viewer=viewer, organisation=organisation)[:50]
     return render(
         request,
@@ -658,7 +577,7 @@ def _hours(rows: list[tuple[str, int]]) -> list[tuple[str, float]]:
 
 @login_required
 def statistics(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = _bank(request, organisation_id, "timebank.view_statistics")
     stats = selectors.statistics(viewer=viewer, organisation=organisation)
     participation = selectors.staff_participation(viewer=viewer, organisation=organisation)
@@ -683,26 +602,28 @@ def statistics(request: HttpRequest, organisation_id: int) -> HttpResponse:
 @login_required
 @GET_POST
 def agreements(request: HttpRequest, organisation_id: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     organisation = _bank(request, organisation_id, "timebank.coordinate")
     banks = Organisation.objects.filter(kind=OrganisationKind.TIME_BANK).exclude(pk=organisation.pk)
-    form = forms.AgreementForm(_data(request), banks=banks)
-    if request.method == "POST":
-        sign = request.POST.get("sign")
-        if sign:
-            services.agreement_sign(viewer=viewer, agreement_id=int(sign))
-            messages.success(request, "The agreement is signed.")
-            return redirect("timebank:agreements", organisation_id=organisation.pk)
-        if form.is_valid():
-            done = _attempt(
-                form,
-                lambda: services.agreement_propose(
-                    viewer=viewer, organisation=organisation, other=form.cleaned_data["other"]
-                ),
-            )
-            if done is not None:
-                messages.success(request, "The agreement is proposed.")
-                return redirect("timebank:agreements", organisation_id=organisation.pk)
+    if "sign" in request.POST:
+        # The sign buttons have no form on the page to show an error on: a bad id is a 400.
+        signing = forms.SignForm(form_data(request))
+        if not signing.is_valid():
+            raise InvalidInput("sign", " ".join(str(e) for e in signing.errors["sign"]))
+        services.agreement_sign(viewer=viewer, agreement_id=signing.cleaned_data["sign"])
+        messages.success(request, "The agreement is signed.")
+        return redirect("timebank:agreements", organisation_id=organisation.pk)
+    form = forms.AgreementForm(form_data(request), banks=banks)
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.agreement_propose(
+            viewer=viewer, organisation=organisation, other=data["other"]
+        ),
+    )
+    if done is not None:
+        messages.success(request, "The agreement is proposed.")
+        return redirect("timebank:agreements", organisation_id=organisation.pk)
     return render(
         request,
         "timebank/agreements.html",
@@ -710,7 +631,9 @@ def agreements(request: HttpRequest, organisation_id: int) -> HttpResponse:
             "organisation": organisation,
             "form": form,
             "agreements": selectors.agreement_list(viewer=viewer, organisation=organisation),
-            "may_sign": permissions.may(viewer, "timebank.agreements", organisation.pk),
+            "may_sign": selectors.bank_abilities(
+                viewer=viewer, organisation=organisation
+            ).sign_agreements,
         },
     )
 
@@ -723,54 +646,53 @@ def agreements(request: HttpRequest, organisation_id: int) -> HttpResponse:
 def partner_desk(request: HttpRequest, organisation_id: int) -> HttpResponse:
     """Staff at a venue list rewards, redeem them by membership number and see
     redemptions."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     partner = selectors.bank_get(
         viewer=viewer, organisation_id=organisation_id, ability="timebank.redeem"
     )
     rewards_qs = selectors.reward_list_for_partner(viewer=viewer, partner=partner)
     banks = Organisation.objects.filter(kind=OrganisationKind.TIME_BANK)
     redeem = forms.RedeemForm(
-        request.POST if request.POST.get("form") == "redeem" else None,
+        form_data(request, sent=request.POST.get("form") == "redeem"),
         rewards=rewards_qs.filter(is_active=True),
         prefix="redeem",
     )
     reward_form = forms.RewardForm(
-        request.POST if request.POST.get("form") == "reward" else None,
+        form_data(request, sent=request.POST.get("form") == "reward"),
         banks=banks,
         prefix="reward",
     )
-    if request.method == "POST" and redeem.is_bound and redeem.is_valid():
-        done = _attempt(
-            redeem,
-            lambda: services.reward_redeem(
-                viewer=viewer,
-                reward_id=redeem.cleaned_data["reward"].pk,
-                membership_number=redeem.cleaned_data["membership_number"],
-                code=redeem.cleaned_data["code"],
-            ),
-        )
-        if done is not None:
-            messages.success(request, f"Redeemed {done.reward.name}.")
-            return redirect("timebank:partner_desk", organisation_id=partner.pk)
-    if request.method == "POST" and reward_form.is_bound and reward_form.is_valid():
-        data = reward_form.cleaned_data
-        done = _attempt(
-            reward_form,
-            lambda: services.reward_create(
-                viewer=viewer,
-                partner=partner,
-                bank=data["bank"],
-                name=data["name"],
-                credits=data["credits"] or 0,
-                restrictions=data["restrictions"],
-                off_peak_only=data["off_peak_only"],
-                age_group=data["age_group"],
-                monthly_cap=data["monthly_cap"],
-            ),
-        )
-        if done is not None:
-            messages.success(request, f"“{done.name}” is listed.")
-            return redirect("timebank:partner_desk", organisation_id=partner.pk)
+    redeemed = form_submit(
+        request,
+        redeem,
+        lambda data: services.reward_redeem(
+            viewer=viewer,
+            reward_id=data["reward"].pk,
+            membership_number=data["membership_number"],
+            code=data["code"],
+        ),
+    )
+    if redeemed is not None:
+        messages.success(request, f"Redeemed {redeemed.reward.name}.")
+        return redirect("timebank:partner_desk", organisation_id=partner.pk)
+    listed = form_submit(
+        request,
+        reward_form,
+        lambda data: services.reward_create(
+            viewer=viewer,
+            partner=partner,
+            bank=data["bank"],
+            name=data["name"],
+            credits=data["credits"] or 0,
+            restrictions=data["restrictions"],
+            off_peak_only=data["off_peak_only"],
+            age_group=data["age_group"],
+            monthly_cap=data["monthly_cap"],
+        ),
+    )
+    if listed is not None:
+        messages.success(request, f"“{listed.name}” is listed.")
+        return redirect("timebank:partner_desk", organisation_id=partner.pk)
     redemptions = selectors.redemption_list_for_partner(viewer=viewer, partner=partner)
     return render(
         request,
@@ -780,7 +702,43 @@ def partner_desk(request: HttpRequest, organisation_id: int) -> HttpResponse:
             "rewards": rewards_qs,
             "redeem": redeem,
             "reward_form": reward_form,
-            "may_manage": permissions.may(viewer, "timebank.manage_rewards", partner.pk),
+            "may_manage": selectors.bank_abilities(
+                viewer=viewer, organisation=partner
+            ).manage_rewards,
             "page": paginate(request, redemptions),
         },
+    )
+
+
+@login_required
+@GET_POST
+def exchange_arrange(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """A coordinator brokers an exchange between two members, from proposal onwards."""
+    viewer = viewer_of(request)
+    organisation = _bank(request, organisation_id, "timebank.coordinate")
+    form = forms.ArrangeExchangeForm(form_data(request))
+    exchange = form_submit(
+        request,
+        form,
+        lambda data: services.exchange_propose(
+            viewer=viewer,
+            provider=_member(viewer, organisation, data["provider"], "provider"),
+            receiver=_member(viewer, organisation, data["receiver"], "receiver"),
+            minutes=data["hours"],
+            description=data["description"],
+            scheduled_for=data["scheduled_for"],
+        ),
+        fields={"minutes": "hours"},
+    )
+    if exchange is not None:
+        messages.success(request, "Exchange arranged: accept it for them when they agree.")
+        return redirect("timebank:exchange_detail", pk=exchange.pk)
+    return _form_page(
+        request,
+        title="Arrange an exchange between two members",
+        form=form,
+        submit="Arrange the exchange",
+        intro="For members who don't use the site: you propose it, accept it when they agree, "
+        "record the hours once it has happened and confirm them.",
+        back=reverse("timebank:queue", args=[organisation.pk]),
     )

@@ -1,34 +1,17 @@
-"""What a viewer sees around the pages: each app's ``<app>/navigation.py`` lists its menu items
+"""What a viewer sees around the pages, gathered from each app (the contracts are in
+``coproduce.framework.navigation``): each app's ``<app>/navigation.py`` lists its menu items
 (``nav_items(viewer)``) and, optionally, panels for the dashboard (``dashboard_panels(viewer)``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from importlib import import_module
 from types import ModuleType
-from typing import Any
 
+from coproduce.framework.navigation import NavItem, Panel
 from coproduce.people.permissions import Viewer
 
 APPS_WITH_NAVIGATION = ("people", "timebank", "directory", "budgeting")
-
-
-@dataclass(frozen=True)
-class NavItem:
-    label: str
-    url: str
-    order: int = 50
-
-
-@dataclass(frozen=True)
-class Panel:
-    """A block on the dashboard: ``template`` is rendered with ``panel`` in its context."""
-
-    title: str
-    template: str
-    context: dict[str, Any] = field(default_factory=dict)
-    order: int = 50
 
 
 def _modules() -> list[ModuleType]:

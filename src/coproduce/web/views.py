@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from coproduce.people.permissions import Viewer
+from coproduce.people.permissions import viewer_of
 from coproduce.web.dashboard import dashboard_sections, pending_applications
 from coproduce.web.navigation import panels_for
 
@@ -48,7 +48,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    viewer: Viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = viewer_of(request)
     sections = dashboard_sections(viewer=viewer)
     return render(
         request,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from coproduce.timebank.amounts import amount_format
+from coproduce.framework.amounts import amount_format
 
 register = template.Library()
 

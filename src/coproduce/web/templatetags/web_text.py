@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from django import template
 from django.conf.locale import LANG_INFO
 
+from coproduce.framework.amounts import PENCE, amount_format
+
 register = template.Library()
 
 
@@ -25,6 +27,4 @@ def language_names(codes: Iterable[str]) -> str:
 @register.filter
 def pounds(pence: int) -> str:
     """``350`` → ``"£3.50"``; whole pounds drop the pence (``"£5"``)."""
-    sign = "-" if pence < 0 else ""
-    whole, part = divmod(abs(int(pence)), 100)
-    return f"{sign}£{whole:,}" if part == 0 else f"{sign}£{whole:,}.{part:02d}"
+    return amount_format(int(pence), PENCE, grouped=True)

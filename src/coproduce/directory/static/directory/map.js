@@ -44,7 +44,14 @@
       .addTo(map);
     var bounds = [];
     points.forEach(function (point) {
-      var marker = L.marker([point.lat, point.lon], { title: point.name, alt: point.name });
+      // The list under the map links every place, and it is the way in for keyboards and
+      // screen readers (WCAG 2.5.8's "equivalent" exception covers markers that sit close
+      // together on a small screen), so markers are for pointing only, not tab stops.
+      var marker = L.marker([point.lat, point.lon], {
+        title: point.name,
+        alt: point.name,
+        keyboard: false
+      });
       var popup = document.createElement("div");
       if (point.url) {
         var link = document.createElement("a");

@@ -10,6 +10,9 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from coproduce.notifications.services import notifications_settle
 
 DEMO_APPS = ("people", "timebank", "directory", "budgeting")
 
@@ -29,12 +32,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
+        started = timezone.now()
         for app in DEMO_APPS:
             try:
                 module = import_module(f"coproduce.{app}.demo")
             except ModuleNotFoundError:
                 continue
             module.load(stdout=self.stdout)
+        notifications_settle(since=started)
         self._print_logins(options["host"], options["port"])
         if options["no_serve"]:
             return

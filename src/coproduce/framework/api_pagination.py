@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
-from coproduce.api.bounds import MAX_PAGE
+from coproduce.framework.api_bounds import MAX_PAGE
 
 
 class Pagination(PaginationBase):

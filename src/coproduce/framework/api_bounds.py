@@ -10,7 +10,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictBool, StrictInt
 
-from coproduce.web.pagination import MAX_PAGE as MAX_PAGE
+from coproduce.framework.pagination import MAX_PAGE as MAX_PAGE
 
 MAX_BIGINT = 2**63 - 1
 # 100,000 hours: more than any one account, limit or transfer in minutes could sensibly hold.

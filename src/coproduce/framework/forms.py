@@ -2,16 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.forms.models import ModelChoiceIterator
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
 from coproduce.errors import CoproduceError, InvalidInput
+
+T = TypeVar("T")
+
+
+def form_data(request: HttpRequest, *, sent: bool = True) -> QueryDict | None:
+    """The data to bind a page's form to: the POST on a POST (an empty POST still binds, so a
+    required field says so), None on GET. On a page with several forms, ``sent`` says
+    whether this POST is this form's (by its button or a field only it has)."""
+    return request.POST if request.method == "POST" and sent else None
+
+
+def form_submit(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    call: Callable[[dict[str, Any]], T],
+    *,
+    fields: Mapping[str, str] | None = None,
+) -> T | None:
+    """The one way a page handles a form: on a POST, validate the form (bound to
+    ``form_data(request)``) and call one service with its cleaned data. The service's result
+    comes back; None means "show the form again": a GET, an invalid form, or a service error
+    now shown on the field it names. A refusal (403) or a missing record (404) goes on to the
+    error pages. A form left unbound (another form on the page was sent) is not submitted.
+    ``fields`` maps a service's argument to the form field that holds it, where they differ
+    (``amount_pence`` typed as ``amount``). A service that returns nothing needs ``call`` to
+    return True."""
+    if request.method != "POST" or not form.is_bound or not form.is_valid():
+        return None
+    try:
+        return call(form.cleaned_data)
+    except CoproduceError as error:
+        if error.status in (403, 404):
+            raise
+        if fields and isinstance(error, InvalidInput) and error.field:
+            error = InvalidInput(fields.get(error.field, error.field), error.message)
+        add_error(form, error)
+        return None
 
 
 def add_error(form: forms.BaseForm, error: CoproduceError) -> None:

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
-from coproduce.people.permissions import Viewer, viewer_for
+from coproduce.people.permissions import viewer_for
 from coproduce.people.services import api_token_user
 
 
@@ -29,8 +29,3 @@ class SessionAuth(APIKeyCookie):
         if request.user.is_authenticated:
             return request.user
         return None
-
-
-def viewer(request: HttpRequest) -> Viewer:
-    """The authenticated viewer of an API request."""
-    return getattr(request, "viewer")  # noqa: B009 - set by middleware or TokenAuth

@@ -9,15 +9,19 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from coproduce.framework.amounts import MINUS, PENCE, amount_format
+
 
 def _format(value: float, unit: str) -> str:
-    if unit == "hours":
-        return f"{value:,.1f} h"
     if unit == "£":
-        return f"£{value:,.2f}"
+        return amount_format(round(value * 100), PENCE, grouped=True)
+    # The one minus sign amount_format writes, for figures it does not (decimal hours, counts).
+    sign, value = (MINUS if value < 0 else ""), abs(value)
+    if unit == "hours":
+        return f"{sign}{value:,.1f} h"
     if float(value).is_integer():
-        return f"{int(value):,}{(' ' + unit) if unit else ''}"
-    return f"{value:,.1f}{(' ' + unit) if unit else ''}"
+        return f"{sign}{int(value):,}{(' ' + unit) if unit else ''}"
+    return f"{sign}{value:,.1f}{(' ' + unit) if unit else ''}"
 
 
 def _note(row: tuple[str, float] | tuple[str, float, str]) -> str:

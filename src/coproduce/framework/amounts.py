@@ -1,21 +1,29 @@
-"""Reading and writing amounts: whole minutes shown as h:mm, pence as pounds."""
+"""Reading and writing amounts: whole minutes shown as h:mm, pence as pounds. The one
+formatter every app writes hours and money with, so a negative amount always has one sign
+(U+2212, a true minus) wherever it is shown."""
 
 from __future__ import annotations
 
 import re
 
 from coproduce.errors import InvalidInput
-from coproduce.timebank.models import Unit
 
 MINUS = "\u2212"
+# The units an amount is kept in (the time bank's ``Unit`` values).
+MINUTES, PENCE = "minutes", "pence"
 
 
-def amount_format(value: int, unit: str = Unit.MINUTES) -> str:
-    """``-600`` minutes → ``\u2212 10:00`` (a true minus sign); pence → pounds."""
+def amount_format(value: int, unit: str = MINUTES, *, grouped: bool = False) -> str:
+    """``-600`` minutes → ``\u221210:00`` (a true minus sign); pence → pounds, ``£1234.50``.
+    ``grouped`` writes pounds as prose reads them: thousands grouped and whole pounds
+    without pence (``£1,234.50``, ``£500``)."""
     sign = MINUS if value < 0 else ""
     magnitude = abs(value)
-    if unit == Unit.PENCE:
-        return f"{sign}£{magnitude // 100}.{magnitude % 100:02d}"
+    if unit == PENCE:
+        pounds, pence = divmod(magnitude, 100)
+        if not grouped:
+            return f"{sign}£{pounds}.{pence:02d}"
+        return f"{sign}£{pounds:,}" if pence == 0 else f"{sign}£{pounds:,}.{pence:02d}"
     return f"{sign}{magnitude // 60}:{magnitude % 60:02d}"
 
 

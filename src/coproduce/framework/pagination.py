@@ -48,13 +48,9 @@ class _CountedInOneQuery:
         return self.rows
 
 
-def paginate(
-    request: HttpRequest, items: Any, *, per_page: int = 25, one_query: bool = False
-) -> Page[Any]:
-    """The requested page of ``items`` (a queryset or list). A page past the end shows the
-    last page; a page that is not a whole number from 1 to ``MAX_PAGE`` is bad input (it would
-    otherwise reach the database as an offset past 64 bits). ``one_query`` fetches the page
-    and the total together (see ``_CountedInOneQuery`` for when that is right)."""
+def page_number(request: HttpRequest) -> int:
+    """The ``?page=N`` asked for (1 when absent): a whole number from 1 to ``MAX_PAGE``, or
+    bad input naming the page."""
     raw = request.GET.get("page", "1")
     try:
         number = int(raw)
@@ -62,6 +58,17 @@ def paginate(
         raise InvalidInput("page", "The page number must be a whole number.") from error
     if not 1 <= number <= MAX_PAGE:
         raise InvalidInput("page", f"The page number must be from 1 to {MAX_PAGE:,}.")
+    return number
+
+
+def paginate(
+    request: HttpRequest, items: Any, *, per_page: int = 25, one_query: bool = False
+) -> Page[Any]:
+    """The requested page of ``items`` (a queryset or list). A page past the end shows the
+    last page; a page that is not a whole number from 1 to ``MAX_PAGE`` is bad input (it would
+    otherwise reach the database as an offset past 64 bits). ``one_query`` fetches the page
+    and the total together (see ``_CountedInOneQuery`` for when that is right)."""
+    number = page_number(request)
     source: Any = _CountedInOneQuery(items, number, per_page) if one_query else items
     paginator = Paginator(source, per_page)
     page = paginator.get_page(number)

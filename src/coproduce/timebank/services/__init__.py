@@ -1,0 +1,103 @@
+"""Every write to the time bank other than the ledger's own (coproduce.timebank.ledger:
+accounts, posting, limits, reversal). Each public function is one transaction that checks
+permission, validates, writes and records what happened; this is the index of them all."""
+
+from coproduce.timebank.services.agreements import (
+    agreement_between,
+    agreement_propose,
+    agreement_sign,
+    no_agreement,
+)
+from coproduce.timebank.services.exchanges import (
+    EXCHANGE_ACTIONS,
+    EXCHANGE_DATES,
+    REMIND_AFTER,
+    Resolution,
+    exchange_accept,
+    exchange_actions_for,
+    exchange_cancel,
+    exchange_claim,
+    exchange_confirm,
+    exchange_decline,
+    exchange_dispute,
+    exchange_minutes_check,
+    exchange_propose,
+    exchange_propose_on_listing,
+    exchange_reminders_send,
+    exchange_resolve,
+)
+from coproduce.timebank.services.group_time import (
+    AgencyDirection,
+    agency_time_record,
+    credit_award,
+    group_exchange_record,
+)
+from coproduce.timebank.services.listings import (
+    listing_create,
+    listing_edit,
+    listing_status_set,
+    listing_update,
+)
+from coproduce.timebank.services.rewards import (
+    MAX_MONTHLY_CAP,
+    REDEMPTION_CODE_DIGITS,
+    REDEMPTION_CODE_LIFETIME,
+    REDEMPTION_CODE_MISS_WINDOW,
+    REDEMPTION_CODE_MISSES,
+    is_off_peak,
+    redemption_code_issue,
+    reward_active_set,
+    reward_create,
+    reward_redeem,
+)
+from coproduce.timebank.services.transfers import (
+    OWN_ACCOUNT_KINDS,
+    member_transfer_record,
+    transfer_record,
+    transfer_reverse,
+)
+
+__all__ = [
+    "EXCHANGE_ACTIONS",
+    "EXCHANGE_DATES",
+    "MAX_MONTHLY_CAP",
+    "OWN_ACCOUNT_KINDS",
+    "REDEMPTION_CODE_DIGITS",
+    "REDEMPTION_CODE_LIFETIME",
+    "REDEMPTION_CODE_MISSES",
+    "REDEMPTION_CODE_MISS_WINDOW",
+    "REMIND_AFTER",
+    "AgencyDirection",
+    "Resolution",
+    "agency_time_record",
+    "agreement_between",
+    "agreement_propose",
+    "agreement_sign",
+    "credit_award",
+    "exchange_accept",
+    "exchange_actions_for",
+    "exchange_cancel",
+    "exchange_claim",
+    "exchange_confirm",
+    "exchange_decline",
+    "exchange_dispute",
+    "exchange_minutes_check",
+    "exchange_propose",
+    "exchange_propose_on_listing",
+    "exchange_reminders_send",
+    "exchange_resolve",
+    "group_exchange_record",
+    "is_off_peak",
+    "listing_create",
+    "listing_edit",
+    "listing_status_set",
+    "listing_update",
+    "member_transfer_record",
+    "no_agreement",
+    "redemption_code_issue",
+    "reward_active_set",
+    "reward_create",
+    "reward_redeem",
+    "transfer_record",
+    "transfer_reverse",
+]
