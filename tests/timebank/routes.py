@@ -157,8 +157,8 @@ def _reward(world: Any) -> int:
         return existing.pk
     return services.reward_create(
         viewer=world.viewer("staff"),
-        partner=world.org,
-        bank=world.org,
+        partner_id=world.org.pk,
+        bank_id=world.org.pk,
         name="Matrix swim",
         credits=1,
     ).pk

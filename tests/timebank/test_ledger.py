@@ -693,8 +693,8 @@ def test_a_reward_cannot_cost_more_than_one_transfer_may_carry(world: World) -> 
     with pytest.raises(InvalidInput) as error:
         services.reward_create(
             viewer=world.viewer("manager"),
-            partner=partner,
-            bank=world.org,
+            partner_id=partner.pk,
+            bank_id=world.org.pk,
             name="Swim",
             credits=2**62,
         )

@@ -40,7 +40,11 @@ def _desk(world: World) -> tuple[Reward, Person]:
         name="Palace Cinema", kind=OrganisationKind.PARTNER, founder=clerk
     )
     reward = services.reward_create(
-        viewer=viewer_for(clerk.user), partner=cinema, bank=world.org, name="Film", credits=60
+        viewer=viewer_for(clerk.user),
+        partner_id=cinema.pk,
+        bank_id=world.org.pk,
+        name="Film",
+        credits=60,
     )
     return reward, clerk
 

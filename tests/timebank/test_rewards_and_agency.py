@@ -112,8 +112,8 @@ def _reward(world: World, **extra: object) -> tuple[Reward, Person]:
 
     reward = services.reward_create(
         viewer=viewer_for(clerk.user),
-        partner=cinema,
-        bank=world.org,
+        partner_id=cinema.pk,
+        bank_id=world.org.pk,
         name="Off-peak film",
         credits=120,
         **extra,  # type: ignore[arg-type]

@@ -24,7 +24,6 @@ from coproduce.errors import NotFound
 from coproduce.framework.api_bounds import MAX_BIGINT, BodyId, Count, Flag, Id, Pence
 from coproduce.framework.api_errors import responses
 from coproduce.framework.api_pagination import Pagination
-from coproduce.people import permissions
 from coproduce.people.permissions import viewer_of as viewer
 
 router = Router(tags=["budgeting"])
@@ -248,8 +247,9 @@ def _ballot_out(ballot: Ballot) -> dict[str, Any]:
 @router.get("/budgets/{budget_id}/ballot", response=responses(BallotOut), summary="My ballot")
 def ballot_mine(request: HttpRequest, budget_id: Id) -> dict[str, Any]:
     who = viewer(request)
-    budget = selectors.budget_get(viewer=who, budget_id=budget_id)
-    permissions.check(who, "budgeting.vote", budget.round.organisation_id, action="vote")
+    budget = selectors.access_budget_by_id(
+        viewer=who, budget_id=budget_id, ability="budgeting.vote", action="vote"
+    )
     ballot = selectors.ballot_of(viewer=who, budget=budget)
     if ballot is None:
         raise NotFound("You have not voted in this budget yet.")

@@ -14,7 +14,6 @@ from coproduce.errors import InvalidInput, NotFound
 from coproduce.framework.api_bounds import MAX_BIGINT, BodyId, Count, Flag, Id, Minutes
 from coproduce.framework.api_errors import responses
 from coproduce.framework.api_pagination import Pagination
-from coproduce.people import permissions
 from coproduce.people.models import Membership, Organisation
 from coproduce.people.permissions import Viewer
 from coproduce.people.permissions import viewer_of as viewer
@@ -399,18 +398,10 @@ def reward_list(request: HttpRequest) -> Any:
 
 @router.post("/rewards", response=responses(RewardOut, 201), summary="A partner lists a reward")
 def reward_create(request: HttpRequest, payload: RewardIn) -> Any:
-    current = viewer(request)
-    partner = Organisation.objects.filter(pk=payload.partner_id).first()
-    bank = Organisation.objects.filter(pk=payload.bank_id).first()
-    if partner is None:
-        raise NotFound()
-    permissions.check(current, "timebank.manage_rewards", partner.pk, action="list rewards")
-    if bank is None:
-        raise InvalidInput("bank_id", "No such time bank.")
     reward = services.reward_create(
-        viewer=current,
-        partner=partner,
-        bank=bank,
+        viewer=viewer(request),
+        partner_id=payload.partner_id,
+        bank_id=payload.bank_id,
         name=payload.name,
         credits=payload.credits,
         restrictions=payload.restrictions,

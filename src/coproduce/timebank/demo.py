@@ -217,8 +217,8 @@ def load(*, stdout: TextIO) -> None:
     clerk = _as(person("partner@example.org"))
     film = services.reward_create(
         viewer=clerk,
-        partner=cinema,
-        bank=home,
+        partner_id=cinema.pk,
+        bank_id=home.pk,
         name="Off-peak film",
         credits=120,
         restrictions="Not for premieres.",
@@ -227,8 +227,8 @@ def load(*, stdout: TextIO) -> None:
     )
     swim = services.reward_create(
         viewer=admin,
-        partner=pool,
-        bank=home,
+        partner_id=pool.pk,
+        bank_id=home.pk,
         name="Off-peak swim",
         credits=60,
         off_peak_only=True,

@@ -680,8 +680,8 @@ def partner_desk(request: HttpRequest, organisation_id: int) -> HttpResponse:
         reward_form,
         lambda data: services.reward_create(
             viewer=viewer,
-            partner=partner,
-            bank=data["bank"],
+            partner_id=partner.pk,
+            bank_id=data["bank"].pk,
             name=data["name"],
             credits=data["credits"] or 0,
             restrictions=data["restrictions"],

@@ -52,8 +52,8 @@ MAX_MONTHLY_CAP = 1000
 def reward_create(
     *,
     viewer: Viewer,
-    partner: Organisation,
-    bank: Organisation,
+    partner_id: int,
+    bank_id: int,
     name: str,
     credits: int,
     restrictions: str = "",
@@ -61,8 +61,12 @@ def reward_create(
     age_group: str = AgeGroup.ANYONE,
     monthly_cap: int | None = None,
 ) -> Reward:
-    permissions.check(viewer, "timebank.manage_rewards", partner.pk, action="list rewards")
-    if bank.kind != OrganisationKind.TIME_BANK:
+    """A partner (the viewer's organisation ``partner_id``) lists a reward for the credits
+    of the time bank ``bank_id``; an organisation the viewer is not part of is a 404."""
+    permissions.check(viewer, "timebank.manage_rewards", partner_id, action="list rewards")
+    partner = Organisation.objects.get(pk=partner_id)
+    bank = Organisation.objects.filter(pk=bank_id, kind=OrganisationKind.TIME_BANK).first()
+    if bank is None:
         raise InvalidInput("bank", "Choose the time bank whose credits you accept.")
     name = name.strip()
     if not name:
