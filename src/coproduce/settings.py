@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "coproduce.notifications",
     "coproduce.timebank",
     "coproduce.directory",
+    "coproduce.coordination",
     "coproduce.budgeting",
     "coproduce.api",
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("notifications/", include("coproduce.notifications.urls")),
     path("timebank/", include("coproduce.timebank.urls")),
     path("directory/", include("coproduce.directory.urls")),
+    path("coordination/", include("coproduce.coordination.urls")),
     path("budgeting/", include("coproduce.budgeting.urls")),
     path("openreferral/", include("coproduce.directory.openreferral_urls")),
     path("api/v1/", api.urls),

@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from coproduce.api.docs import VendoredSwagger
 from coproduce.budgeting.api import router as budgeting_router
+from coproduce.coordination.api import router as coordination_router
 from coproduce.directory.api import router as directory_router
 from coproduce.errors import CoproduceError, InvalidInput
 from coproduce.people.api import router as people_router
@@ -85,4 +86,5 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("/", people_router)
 api.add_router("/timebank/", timebank_router)
 api.add_router("/directory/", directory_router)
+api.add_router("/coordination/", coordination_router)
 api.add_router("/budgeting/", budgeting_router)

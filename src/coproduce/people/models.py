@@ -273,6 +273,8 @@ class ConsentPurpose(models.TextChoices):
     SPECIAL_CATEGORY = "special_category", "Recording health or disability details"
     SHARE_WITH_PARTNERS = "share_with_partners", "Sharing my name with partner venues"
     PHOTOS = "photos", "Photographs at events"
+    # Coordination suggests a person to others (for an introduction) only with this.
+    BE_FOUND = "be_found", "Being suggested by a coordinator to people who share my interests"
 
 
 class Consent(models.Model):
@@ -339,6 +341,11 @@ class SensitiveAccess(models.Model):
     viewer = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     subject = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     what = models.CharField(max_length=60)
+    # The organisation whose record was read, so its managers can read the log.
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    object_ref = models.CharField(max_length=80, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -62,6 +62,11 @@ ABILITIES: dict[str, frozenset[str]] = {
     "directory.map_assets": COORDINATORS_UP,
     "directory.manage_bookings": STAFF_UP,
     "directory.book": MEMBERS_UP,
+    # coordination (plans and referrals are special-category: coordinators and managers)
+    "coordination.take_part": MEMBERS_UP,
+    "coordination.coordinate": COORDINATORS_UP,
+    "coordination.manage": MANAGERS_UP,
+    "coordination.run_groups": STAFF_UP,
     # budgeting
     "budgeting.view": EVERYONE_ACTIVE,
     "budgeting.propose": MEMBERS_UP,

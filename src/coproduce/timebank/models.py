@@ -47,6 +47,10 @@ class AccountKind(models.TextChoices):
     DIVIDEND = "dividend", "Dividends paid from savings"
     AREA_POT = "area_pot", "Area community pot"
     DELIVERY = "delivery", "Project delivery spend"
+    # Pooled personal budgets (coordination): the budget holder's side of the personal
+    # budgets it allocates, and each contributor's share of a pool.
+    PERSONAL_BUDGETS = "budgets", "Personal budgets allocated"
+    POOL_SHARE = "pool_share", "Share of a pooled budget"
 
 
 class IsInteger(models.Func):
@@ -151,7 +155,7 @@ class Account(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["organisation", "kind", "unit"],
-                condition=Q(kind__in=["agency", "pot", "issuing", "dividend"]),
+                condition=Q(kind__in=["agency", "pot", "issuing", "dividend", "budgets"]),
                 name="account_one_organisation_account_per_kind_unit",
             ),
             models.UniqueConstraint(
@@ -181,6 +185,9 @@ class TransferKind(models.TextChoices):
     REVERSAL = "reversal", "Reversal"
     DIVIDEND = "dividend", "Dividend credited to a community pot"
     SPEND = "spend", "Delivery spend on a funded project"
+    BUDGET = "budget", "Personal budget allocated"
+    POOL = "pool", "Contribution to a pooled budget"
+    POOL_SPEND = "pool_spend", "Spend from a pooled budget"
 
 
 class Transfer(models.Model):

@@ -116,6 +116,7 @@ def organisation_account(
         AccountKind.POT: "community pot",
         AccountKind.ISSUING: "issued time credits",
         AccountKind.DIVIDEND: "dividends paid",
+        AccountKind.PERSONAL_BUDGETS: "personal budgets allocated",
     }
     account, _ = Account.objects.get_or_create(
         organisation=organisation,

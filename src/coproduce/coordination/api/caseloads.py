@@ -1,0 +1,5 @@
+"""Coordination API: caseloads."""
+
+from ninja import Router
+
+router = Router(tags=["coordination"])

@@ -1,0 +1,5 @@
+"""Coordination API: groups."""
+
+from ninja import Router
+
+router = Router(tags=["coordination"])

@@ -1,0 +1,5 @@
+"""Coordination API: introductions."""
+
+from ninja import Router
+
+router = Router(tags=["coordination"])

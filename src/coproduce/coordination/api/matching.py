@@ -1,0 +1,5 @@
+"""Coordination API: matching."""
+
+from ninja import Router
+
+router = Router(tags=["coordination"])

@@ -1,0 +1,5 @@
+"""Coordination API: plans."""
+
+from ninja import Router
+
+router = Router(tags=["coordination"])

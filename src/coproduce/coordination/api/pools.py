@@ -1,0 +1,5 @@
+"""Coordination API: pools."""
+
+from ninja import Router
+
+router = Router(tags=["coordination"])

@@ -1,0 +1,5 @@
+"""Coordination API: referrals."""
+
+from ninja import Router
+
+router = Router(tags=["coordination"])

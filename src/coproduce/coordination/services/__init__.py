@@ -1,0 +1,1 @@
+"""Every write of coordination: one module per concept, one transaction per service."""

@@ -1,0 +1,1 @@
+"""Coordination\x27s pages, one module per concept."""

@@ -1,0 +1,5 @@
+"""Coordination pages: referrals."""
+
+from django.urls import URLPattern, URLResolver
+
+urlpatterns: list[URLPattern | URLResolver] = []
