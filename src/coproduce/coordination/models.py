@@ -289,9 +289,7 @@ class GroupRole(models.TextChoices):
 
 class GroupMember(models.Model):
     group = models.ForeignKey(PeerGroup, on_delete=models.CASCADE, related_name="members")
-    membership = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, related_name="peer_groups"
-    )
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="peer_groups")
     role = models.CharField(max_length=12, choices=GroupRole.choices, default="member")
     joined_at = models.DateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
@@ -392,9 +390,7 @@ class Introduction(models.Model):
         Asset, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = models.TextField(blank=True)
-    status = models.CharField(
-        max_length=16, choices=IntroductionStatus.choices, default="proposed"
-    )
+    status = models.CharField(max_length=16, choices=IntroductionStatus.choices, default="proposed")
     person_agreed_at = models.DateTimeField(null=True, blank=True)
     other_agreed_at = models.DateTimeField(null=True, blank=True)
     met_on = models.DateField(null=True, blank=True)

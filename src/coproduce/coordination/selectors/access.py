@@ -29,9 +29,7 @@ def access_record(
 
 def access_log(*, viewer: Viewer, organisation_id: int) -> QuerySet[SensitiveAccess]:
     """Who read which special-category record of ``organisation_id``, newest first."""
-    permissions.check(
-        viewer, "coordination.manage", organisation_id, action="read the access log"
-    )
+    permissions.check(viewer, "coordination.manage", organisation_id, action="read the access log")
     return (
         SensitiveAccess.objects.filter(organisation_id=organisation_id)
         .select_related("viewer", "subject")

@@ -5,6 +5,8 @@ gets a 404."""
 
 from __future__ import annotations
 
+from django.db.models import Q, QuerySet
+
 from coproduce.coordination.models import Plan
 from coproduce.coordination.selectors.access import access_record
 from coproduce.errors import NotFound, PermissionDenied
@@ -66,3 +68,46 @@ def access_plan_by_id(
             object_ref=f"plan:{plan.pk}",
         )
     return plan
+
+
+def plan_detail(*, viewer: Viewer, plan_id: int) -> tuple[Plan, str]:
+    """The plan with its goals and steps, comments, recent contacts and reviews loaded, and
+    how the viewer reads it (``plan_reader_kind``). Logged like every read."""
+    from django.db.models import Prefetch
+
+    from coproduce.coordination.models import Contact, Goal, PlanComment, Review
+
+    plan = access_plan_by_id(viewer=viewer, plan_id=plan_id)
+    kind = plan_reader_kind(viewer, plan)
+    assert kind is not None
+    plan = (
+        Plan.objects.select_related(
+            "organisation", "membership__person", "coordinator__person", "created_by"
+        )
+        .prefetch_related(
+            Prefetch("goals", queryset=Goal.objects.prefetch_related("steps")),
+            Prefetch("comments", queryset=PlanComment.objects.select_related("author")),
+            Prefetch("contacts", queryset=Contact.objects.select_related("by")),
+            Prefetch("reviews", queryset=Review.objects.select_related("by")),
+        )
+        .get(pk=plan.pk)
+    )
+    return plan, kind
+
+
+def plans_visible(*, viewer: Viewer) -> QuerySet[Plan]:
+    """The plans the viewer may list: their own, the ones they hold as coordinator, and
+    every plan of an organisation they manage. A list names people and review dates only;
+    opening a plan is the read that is logged."""
+    if viewer.person_id is None:
+        return Plan.objects.none()
+    managed = viewer.organisation_ids("coordination.manage")
+    return (
+        Plan.objects.filter(
+            Q(membership__person_id=viewer.person_id)
+            | Q(coordinator__person_id=viewer.person_id)
+            | Q(organisation_id__in=managed)
+        )
+        .select_related("membership__person", "coordinator__person")
+        .order_by("status", "next_review_on", "pk")
+    )

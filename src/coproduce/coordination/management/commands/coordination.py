@@ -27,7 +27,8 @@ class Command(BaseCommand):
         evaluate.add_argument("--json", action="store_true", help="Print one JSON object.")
         sub.add_parser("reindex", help="Rebuild the matching index from every source.")
         sub.add_parser(
-            "reviews-due", help="Notify coordinators of reviews and follow-ups due today or overdue."
+            "reviews-due",
+            help="Notify coordinators of reviews and follow-ups due today or already overdue.",
         )
 
     def handle(self, *args: object, **options: object) -> None:
