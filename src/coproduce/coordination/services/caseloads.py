@@ -165,5 +165,11 @@ def reviews_due_notify() -> int:
 
 
 def reviews_due_notify_command(command: Any) -> None:
+    from coproduce.coordination.services.introductions import introduction_follow_ups_notify
+
     sent = reviews_due_notify()
     command.stdout.write(f"Sent {sent} review reminder{'s' if sent != 1 else ''}.\n")
+    follow_ups = introduction_follow_ups_notify()
+    command.stdout.write(
+        f"Sent {follow_ups} introduction follow-up reminder{'s' if follow_ups != 1 else ''}.\n"
+    )

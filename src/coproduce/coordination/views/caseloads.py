@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, URLResolver, path
+from django.utils import timezone
 
 from coproduce.coordination.forms_plans import SettingsForm
 from coproduce.coordination.selectors.access import access_log
@@ -18,6 +19,7 @@ from coproduce.coordination.selectors.caseloads import (
     coordinators_of,
     my_plans,
 )
+from coproduce.coordination.selectors.introductions import introductions_needing_follow_up
 from coproduce.coordination.services import caseloads
 from coproduce.coordination.services.plans import coordination_settings
 from coproduce.framework.forms import form_data, form_submit
@@ -25,6 +27,10 @@ from coproduce.framework.pagination import paginate
 from coproduce.people import permissions
 from coproduce.people.models import Organisation
 from coproduce.people.permissions import viewer_of
+
+# The caseload page lists this many introductions due a follow-up, soonest first; the
+# introductions page has them all.
+FOLLOW_UPS_SHOWN = 20
 
 
 @login_required
@@ -61,10 +67,15 @@ def caseload(request: HttpRequest, organisation_id: int) -> HttpResponse:
     summary = caseload_summary(coordinator=coordinator, settings=settings)
     rows = caseload_rows(coordinator=coordinator, no_contact_days=settings.no_contact_days)
     page = paginate(request, rows, per_page=100, one_query=True)
+    today = timezone.localdate()
+    follow_ups = list(introductions_needing_follow_up([coordinator.pk], today)[:FOLLOW_UPS_SHOWN])
     return render(
         request,
         "coordination/caseload.html",
         {
+            "follow_ups": follow_ups,
+            "follow_ups_shown": FOLLOW_UPS_SHOWN,
+            "today": today,
             "organisation": coordinator.organisation,
             "coordinator": coordinator,
             "own": coordinator.person_id == viewer.person_id,
