@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.utils import timezone
 
 from coproduce.coordination import demo
 from coproduce.coordination.models import Plan
@@ -15,7 +16,10 @@ from coproduce.coordination.models import Plan
 def test_demo_gives_coordinators_caseloads_once() -> None:
     from coproduce.people import demo as people_demo
 
+    from coproduce.directory import demo as directory_demo
+
     people_demo.load(stdout=io.StringIO(), people=40)
+    directory_demo.load(stdout=io.StringIO())
     out = io.StringIO()
     demo.load(stdout=out)
     plans = Plan.objects.count()
@@ -26,6 +30,15 @@ def test_demo_gives_coordinators_caseloads_once() -> None:
     assert Plan.objects.filter(membership__person__user__email="member@example.org").exists()
     # some reviews are overdue and the history runs back months
     assert Plan.objects.filter(reviews__isnull=False).exists()
+    # a year of introductions at every stage, to people, groups and places; follow-ups due
+    from coproduce.coordination.models import Introduction
+
+    statuses = set(Introduction.objects.values_list("status", flat=True))
+    assert {"proposed", "met", "ongoing", "didnt_work_out"} <= statuses
+    assert {"person", "asset"} <= set(Introduction.objects.values_list("target_kind", flat=True))
+    assert Introduction.objects.filter(follow_up_on__lt=timezone.localdate()).exists()
+    oldest = Introduction.objects.order_by("created_at").first()
+    assert oldest is not None and (timezone.now() - oldest.created_at).days > 90
     demo.load(stdout=out)
     assert Plan.objects.count() == plans
     assert out.getvalue().endswith("Coordination: already loaded.\n")

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from coproduce.coordination import demo_introductions
 from coproduce.coordination.models import Contact, Goal, GoalArea, Plan, Review
 from coproduce.coordination.services import plans
 from coproduce.people import services as people_services
@@ -224,3 +225,9 @@ def load(*, stdout: TextIO) -> None:
     coordinators = _coordinators(admin)
     made = _plans(rng, coordinators)
     stdout.write(f"Coordination: {len(made)} plans on {len(coordinators)} caseloads.\n")
+    findable = demo_introductions.consents_give(rng, home.pk)
+    introduced = demo_introductions.load_introductions(rng, made, findable)
+    stdout.write(
+        f"Coordination: {len(findable)} people agree to be suggested; "
+        f"{introduced} introductions over the year.\n"
+    )
