@@ -98,3 +98,72 @@ def test_a_manager_sees_every_caseload_and_the_access_log(page: Any, demo_caselo
     assert axe_violations(page) == []
     page.goto(f"/coordination/organisations/{home.pk}/settings/")
     assert axe_violations(page) == []
+
+
+def test_an_introduction_agreed_by_both_and_followed_up(page: Any, demo_caseloads: None) -> None:
+    """Colin introduces Mo to a neighbour who agreed to be suggested; Mo agrees, then the
+    neighbour; Colin records that they met."""
+    from django.utils import timezone
+
+    from coproduce.coordination.models import Introduction
+
+    plan = Plan.objects.get(membership__person__user__email="member@example.org")
+    neighbour = (
+        Membership.objects.filter(
+            organisation=plan.organisation,
+            status="active",
+            person__consents__purpose="be_found",
+            person__consents__withdrawn_at__isnull=True,
+            person__user__isnull=False,
+        )
+        .exclude(person=plan.membership.person)
+        .exclude(person__user__email="coordinator@example.org")
+        .exclude(pk__in=Introduction.objects.filter(plan=plan).values("target_membership"))
+        .select_related("person__user")
+        .order_by("person__full_name")
+        .first()
+    )
+    assert neighbour is not None and neighbour.person.user is not None
+    sign_in(page, "coordinator@example.org", people_demo.DEMO_PASSWORD)
+    page.goto(f"/coordination/plans/{plan.pk}/")
+    submit(page, page.get_by_role("link", name="Introductions for this plan"))
+    assert axe_violations(page) == []
+    submit(page, page.get_by_role("link", name="Make an introduction"))
+    assert axe_violations(page) == []
+    page.get_by_label("A person", exact=True).check()
+    page.get_by_label("Their membership number").fill(neighbour.number)
+    page.get_by_label("A note for the people asked to agree").fill("Both love gardening.")
+    submit(page, page.get_by_role("button", name="Propose the introduction"))
+    introduction = Introduction.objects.get(plan=plan, target_membership=neighbour)
+    assert introduction.status == "proposed"
+    assert axe_violations(page) == []
+
+    page.context.clear_cookies()
+    sign_in(page, "member@example.org", people_demo.DEMO_PASSWORD)
+    page.goto(f"/coordination/introductions/{introduction.pk}/")
+    assert axe_violations(page) == []
+    submit(page, page.get_by_role("link", name="I agree to this introduction"))
+    assert axe_violations(page) == []
+    submit(page, page.get_by_role("button", name="Yes, I agree"))
+    introduction.refresh_from_db()
+    assert introduction.person_agreed_at is not None and introduction.status == "proposed"
+
+    page.context.clear_cookies()
+    sign_in(page, neighbour.person.user.email, people_demo.DEMO_PASSWORD)
+    page.goto(f"/coordination/introductions/{introduction.pk}/")
+    submit(page, page.get_by_role("link", name="I agree to this introduction"))
+    expect(page.get_by_role("heading", name="Would you like to meet")).to_be_visible()
+    submit(page, page.get_by_role("button", name="Yes, I agree"))
+    introduction.refresh_from_db()
+    assert introduction.status == "agreed"
+
+    page.context.clear_cookies()
+    sign_in(page, "coordinator@example.org", people_demo.DEMO_PASSWORD)
+    page.goto(f"/coordination/introductions/{introduction.pk}/")
+    submit(page, page.get_by_role("link", name="Record how it went"))
+    assert axe_violations(page) == []
+    page.get_by_label("Met", exact=True).check()
+    page.get_by_label("The date they met").fill(timezone.localdate().isoformat())
+    submit(page, page.get_by_role("button", name="Record it"))
+    introduction.refresh_from_db()
+    assert introduction.status == "met", page.locator("main").inner_text()

@@ -225,7 +225,7 @@ def load(*, stdout: TextIO) -> None:
     coordinators = _coordinators(admin)
     made = _plans(rng, coordinators)
     stdout.write(f"Coordination: {len(made)} plans on {len(coordinators)} caseloads.\n")
-    findable = demo_introductions.consents_give(rng, home.pk)
+    findable = demo_introductions.consents_give(rng, home.pk, _as(coordinators[0][0].person))
     introduced = demo_introductions.load_introductions(rng, made, findable)
     stdout.write(
         f"Coordination: {len(findable)} people agree to be suggested; "

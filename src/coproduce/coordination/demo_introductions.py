@@ -51,18 +51,19 @@ def _viewer(membership: Membership) -> Viewer:
     return viewer_for(membership.person.user)
 
 
-def consents_give(rng: random.Random, organisation_id: int) -> list[Membership]:
+def consents_give(rng: random.Random, organisation_id: int, recorder: Viewer) -> list[Membership]:
     """About three in four active members agree to be suggested to people who share their
-    interests; returns them."""
+    interests (``recorder``, a coordinator, records it for people without a login); returns
+    them."""
     findable = []
     members = Membership.objects.filter(
         organisation_id=organisation_id, status=MembershipStatus.ACTIVE
     ).select_related("person__user")
     for membership in members.order_by("pk"):
-        if membership.person.user is None or rng.random() >= 0.75:
+        if rng.random() >= 0.75:
             continue
         consent_set(
-            viewer=_viewer(membership),
+            viewer=_viewer(membership) if membership.person.user else recorder,
             person=membership.person,
             purpose=ConsentPurpose.BE_FOUND,
             given=True,
@@ -80,10 +81,12 @@ def _target(
 ) -> dict[str, object]:
     assert plan.coordinator is not None
     # not the person themselves, and not their own coordinator (who is already in their life)
+    # the other person answers for themselves, so only people with a login are asked here
     others = [
         m
         for m in findable
-        if m.person_id not in (plan.membership.person_id, plan.coordinator.person_id)
+        if m.person.user_id is not None
+        and m.person_id not in (plan.membership.person_id, plan.coordinator.person_id)
     ]
     kinds = (
         ([TargetKind.ASSET] if assets else [])
