@@ -148,6 +148,36 @@ def test_the_coordinator_records_the_persons_agreement_given_in_person(world: An
     assert _told(INTRODUCTION_ASKED)[-1][0] == _user(_other(introduction))
 
 
+def test_the_coordinator_records_the_other_persons_answer_only_when_they_have_no_login(
+    world: Any,
+) -> None:
+    """Someone the coordinator acts for (no email or phone, so no login) cannot answer on the
+    site: their coordinator records the answer they gave in person; nobody else's."""
+    from coproduce.people.models import Person
+
+    other = findable(world, "Nell Nologin")
+    Person.objects.filter(pk=other.person_id).update(user=None)
+    introduction = to_person(world, other=other)
+    coordinator = world.viewer("coordinator")
+    introductions.introduction_agree(
+        viewer=coordinator, introduction_id=introduction.pk, in_person=True
+    )
+    assert selectors.recordable_side(Introduction.objects.get(pk=introduction.pk)) == "other"
+    with pytest.raises(InvalidInput, match="Nell Nologin gave you this answer themselves"):
+        introductions.introduction_agree(viewer=coordinator, introduction_id=introduction.pk)
+    assert Introduction.objects.get(pk=introduction.pk).other_agreed_at is None
+    done = introductions.introduction_agree(
+        viewer=coordinator, introduction_id=introduction.pk, in_person=True
+    )
+    assert done.status == IntroductionStatus.AGREED
+    entry = HistoryEntry.objects.filter(action="coordination.introduction_agree").latest("pk")
+    assert entry.detail == {"side": "other", "recorded_in_person": True}
+    page = world.client("coordinator").get(
+        reverse("coordination:introduction_detail", args=[introduction.pk])
+    )
+    assert "agreed, in person" not in page.content.decode()
+
+
 def test_saying_no_closes_it_and_tells_the_coordinator(world: Any) -> None:
     plan = plan_for(world, name="Pat Plan")
     introduction = to_person(world, plan, other=findable(world, name="Sam Other"))

@@ -150,6 +150,20 @@ class IntroductionActions:
         )
 
 
+def recordable_side(introduction: Introduction) -> str | None:
+    """Whose agreement a coordinator may record, as given in person: the plan's person until
+    they have answered; then the other person only if they have no login to answer with
+    (someone the coordinator acts for); else nobody."""
+    if introduction.status != IntroductionStatus.PROPOSED:
+        return None
+    if introduction.person_agreed_at is None:
+        return "person"
+    other = introduction.target_membership
+    if other is not None and introduction.other_agreed_at is None and other.person.user_id is None:
+        return "other"
+    return None
+
+
 def introduction_actions(introduction: Introduction, side: str) -> IntroductionActions:
     proposed = introduction.status == IntroductionStatus.PROPOSED
     declinable = introduction.status in DECLINABLE_STATUSES
@@ -163,7 +177,7 @@ def introduction_actions(introduction: Introduction, side: str) -> IntroductionA
         )
     if side in ("coordinator", "manager"):
         return IntroductionActions(
-            record_agree=proposed and introduction.person_agreed_at is None,
+            record_agree=recordable_side(introduction) is not None,
             record_decline=declinable,
             statuses=NEXT_STATUSES[introduction.status],
             follow_up=introduction.status in OPEN_STATUSES,

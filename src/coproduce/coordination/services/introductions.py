@@ -37,6 +37,7 @@ from coproduce.coordination.selectors.introductions import (
     access_introduction_by_id,
     assets_visible_to,
     introductions_needing_follow_up,
+    recordable_side,
     target_name,
 )
 from coproduce.coordination.selectors.plans import access_plan_by_id
@@ -284,20 +285,27 @@ def _locked(viewer: Viewer, introduction_id: int) -> tuple[Introduction, str]:
 
 def _answering_side(side: str, introduction: Introduction, *, in_person: bool) -> str:
     """Whose answer this is: ``"person"`` or ``"other"``. A coordinator or manager answers
-    only for the plan's person, only as given in person."""
+    only as given in person, for the plan's person — or for the other person once the plan's
+    person has agreed, only if the other person has no login to answer with."""
     if side in ("person", "other"):
         return side
-    name = introduction.plan.membership.person.display_name
-    if not in_person:
-        raise InvalidInput(
-            "in_person", f"Confirm that {name} gave you this answer themselves, in person."
-        )
-    if introduction.person_agreed_at is not None:
+    recordable = recordable_side(introduction)
+    if recordable is None:
+        name = introduction.plan.membership.person.display_name
         other = target_name(introduction)
         raise Conflict(
             f"{name} has already agreed. {other} answers for themselves: they have been asked."
         )
-    return "person"
+    name = (
+        introduction.plan.membership.person.display_name
+        if recordable == "person"
+        else target_name(introduction)
+    )
+    if not in_person:
+        raise InvalidInput(
+            "in_person", f"Confirm that {name} gave you this answer themselves, in person."
+        )
+    return recordable
 
 
 @transaction.atomic

@@ -198,8 +198,8 @@ def _back(introduction: Introduction) -> str:
 
 @login_required
 def introduction_agree(request: HttpRequest, introduction_id: int) -> HttpResponse:
-    """Agree (the people asked), or record the plan's person's agreement given in person (their
-    coordinator, who must say so)."""
+    """Agree (the people asked), or record an agreement given in person (their coordinator,
+    who must say so): the plan's person's, or the other person's when they have no login."""
     viewer = viewer_of(request)
     introduction, side = selectors.access_introduction_by_id(
         viewer=viewer, introduction_id=introduction_id, log=request.method != "POST"
@@ -227,6 +227,7 @@ def introduction_agree(request: HttpRequest, introduction_id: int) -> HttpRespon
             "side": side,
             "actions": selectors.introduction_actions(introduction, side),
             "target_name": selectors.target_name(introduction),
+            "recording_for": selectors.recordable_side(introduction),
             "cancel_url": _back(introduction),
         },
     )
