@@ -37,6 +37,7 @@ def test_demo_gives_coordinators_caseloads_once() -> None:
     assert {"proposed", "met", "ongoing", "didnt_work_out"} <= statuses
     assert {"person", "asset"} <= set(Introduction.objects.values_list("target_kind", flat=True))
     assert Introduction.objects.filter(follow_up_on__lt=timezone.localdate()).exists()
+    assert "group" in set(Introduction.objects.values_list("target_kind", flat=True))
     oldest = Introduction.objects.order_by("created_at").first()
     assert oldest is not None and (timezone.now() - oldest.created_at).days > 90
     demo.load(stdout=out)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from coproduce.coordination import demo_introductions
+from coproduce.coordination.demo_groups import demo_groups
 from coproduce.coordination.models import Contact, Goal, GoalArea, Plan, Review
 from coproduce.coordination.services import plans
 from coproduce.people import services as people_services
@@ -225,6 +226,20 @@ def load(*, stdout: TextIO) -> None:
     coordinators = _coordinators(admin)
     made = _plans(rng, coordinators)
     stdout.write(f"Coordination: {len(made)} plans on {len(coordinators)} caseloads.\n")
+    active = (
+        Membership.objects.filter(organisation=home, status=MembershipStatus.ACTIVE)
+        .select_related("person")
+        .order_by("pk")
+    )
+    made_groups = demo_groups(
+        home,
+        list(active.filter(role=Role.MEMBER)),
+        list(active.filter(role=Role.STAFF)),
+        active.get(person=person("coordinator@example.org")),
+        rng,
+        founder=active.get(person=person("member@example.org")),
+    )
+    stdout.write(f"Coordination: {len(made_groups)} peer support groups with a year of meetings.\n")
     findable = demo_introductions.consents_give(rng, home.pk, _as(coordinators[0][0].person))
     introduced = demo_introductions.load_introductions(rng, made, findable)
     stdout.write(

@@ -91,12 +91,16 @@ def demo_groups(
     staff: Sequence[Membership],
     broker: Membership,
     rng: random.Random,
+    *,
+    founder: Membership | None = None,
 ) -> list[PeerGroup]:
     """Start the demo's groups in ``org``: each is started by one of ``members`` (its first
     facilitator), most get a second member facilitator, and one of ``staff`` joins some as a
     member. ``broker`` (staff or a coordinator, holding ``timebank.broker``) posts the hours
     of every past meeting but the latest of the first group, which waits in the queue.
-    Deterministic for a given ``rng`` and inputs. Call inside the demo's transaction."""
+    ``founder``, if given, starts the first group (the demo member, who can then see a group
+    he runs). Deterministic for a given ``rng`` and inputs. Call inside the demo's
+    transaction."""
     now = timezone.now()
     made: list[PeerGroup] = []
     pool = list(members)
@@ -112,7 +116,11 @@ def demo_groups(
         size,
         with_staff,
     ) in enumerate(GROUPS):
-        chosen = rng.sample(pool, min(len(pool), size + 1))
+        if index == 0 and founder is not None:
+            others = [m for m in pool if m.pk != founder.pk]
+            chosen = [founder, *rng.sample(others, min(len(others), size))]
+        else:
+            chosen = rng.sample(pool, min(len(pool), size + 1))
         if not chosen:
             break
         founder, joiners = chosen[0], chosen[1:]
