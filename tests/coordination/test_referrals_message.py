@@ -162,3 +162,39 @@ def test_the_message_by_reference_for_the_command(world: Any) -> None:
             reference=referral.reference,
             format="json",
         )
+
+
+def test_the_referral_message_command_prints_json_or_csv_and_logs_the_read(
+    world: Any, capsys: Any
+) -> None:
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    from coproduce.people.models import SensitiveAccess
+
+    referral = supported(world)
+    email = world.people["manager"].user.email
+    base = ["coordination", "referral-message", referral.reference]
+    call_command(*base, "--organisation", world.org.slug, "--as", email)
+    message = json.loads(capsys.readouterr().out)
+    assert message == referral_message(viewer=world.viewer("manager"), referral_id=referral.pk)
+    call_command(*base, "--organisation", world.org.slug, "--as", email, "--format", "csv")
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0][0] == "reference" and len(rows) > 5
+    assert SensitiveAccess.objects.filter(object_ref=f"referral:{referral.pk}").count() >= 2
+    with pytest.raises(CommandError, match="No referral NOPE"):
+        call_command(
+            "coordination",
+            "referral-message",
+            "NOPE",
+            "--organisation",
+            world.org.slug,
+            "--as",
+            email,
+        )
+    with pytest.raises(CommandError, match="No one signs in as"):
+        call_command(*base, "--organisation", world.org.slug, "--as", "nobody@example.org")
+    member_email = world.people["member"].user.email
+    with pytest.raises(CommandError):
+        call_command(*base, "--organisation", world.org.slug, "--as", member_email)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from coproduce.coordination import prsb
 from coproduce.coordination.models import PeerGroup, Referral, ReferralStatus
@@ -209,13 +210,17 @@ def test_the_person_reads_their_own_referral_unlogged_and_cannot_change_it(world
         referrals.referral_outcome_add(viewer=person, referral_id=referral.pk, text="I'm fine")
 
 
-def test_a_read_of_a_referral_not_yet_linked_is_logged_in_the_history(world: Any) -> None:
+def test_a_read_of_a_referral_not_yet_linked_is_in_the_access_log(world: Any) -> None:
+    """Managers read it on the access-log page, as "not yet linked to a person"."""
     referral = received(world)
     access_referral_by_id(viewer=world.viewer("coordinator"), referral_id=referral.pk)
-    entry = HistoryEntry.objects.get(action="coordination.referral_read")
-    assert entry.actor == world.people["coordinator"]
-    assert entry.subject_id == str(referral.pk)
-    assert entry.detail["object_ref"] == f"referral:{referral.pk}"
+    entry = SensitiveAccess.objects.get(object_ref=f"referral:{referral.pk}")
+    assert entry.viewer == world.people["coordinator"]
+    assert entry.subject is None and entry.organisation_id == referral.organisation_id
+    page = world.client("manager").get(
+        reverse("coordination:access_log", args=[referral.organisation_id])
+    )
+    assert "Not yet linked to a person" in page.content.decode()
 
 
 # --- Triage -------------------------------------------------------------------------------

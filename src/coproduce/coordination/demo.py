@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from coproduce.coordination import demo_introductions
+from coproduce.coordination import demo_introductions, demo_pools, demo_referrals
 from coproduce.coordination.demo_groups import demo_groups
 from coproduce.coordination.models import Contact, Goal, GoalArea, Plan, Review
 from coproduce.coordination.services import plans
@@ -246,3 +246,9 @@ def load(*, stdout: TextIO) -> None:
         f"Coordination: {len(findable)} people agree to be suggested; "
         f"{introduced} introductions over the year.\n"
     )
+    pooled = demo_pools.load_pools(rng, home.pk, _as(coordinators[0][0].person))
+    stdout.write(f"Coordination: {pooled} pooled budgets with a year of spending.\n")
+    referred = demo_referrals.load_referrals(
+        organisation_id=home.pk, coordinator=coordinators[0][0]
+    )
+    stdout.write(f"Coordination: {referred} social-prescribing referrals.\n")

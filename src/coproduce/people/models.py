@@ -339,7 +339,11 @@ class SensitiveAccess(models.Model):
     """Who looked at special-category data, and when (DESIGN invariant 5)."""
 
     viewer = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    subject = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    # Empty when the record is not yet linked to a person (a referral received for someone
+    # who is not yet a member): ``object_ref`` then says which record it was.
+    subject = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     what = models.CharField(max_length=60)
     # The organisation whose record was read, so its managers can read the log.
     organisation = models.ForeignKey(
@@ -352,7 +356,7 @@ class SensitiveAccess(models.Model):
         ordering = ("-at",)
 
     def __str__(self) -> str:
-        return f"{self.viewer} viewed {self.what} of {self.subject}"
+        return f"{self.viewer} viewed {self.what} of {self.subject or self.object_ref}"
 
 
 class Invitation(models.Model):

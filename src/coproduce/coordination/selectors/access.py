@@ -12,12 +12,20 @@ from coproduce.people.permissions import Viewer
 
 
 def access_record(
-    *, viewer: Viewer, subject: Person, what: str, organisation_id: int, object_ref: str = ""
+    *,
+    viewer: Viewer,
+    subject: Person | None,
+    what: str,
+    organisation_id: int,
+    object_ref: str = "",
 ) -> None:
     """Write that ``viewer`` read ``what`` of ``subject`` (a person reading their own record
-    is not logged: it is theirs)."""
-    if viewer.person is None or viewer.person.pk == subject.pk:
+    is not logged: it is theirs). ``subject`` is None for a record not yet linked to anyone;
+    ``object_ref`` must then name the record."""
+    if viewer.person is None or (subject is not None and viewer.person.pk == subject.pk):
         return
+    if subject is None and not object_ref:
+        raise ValueError("A read of a record linked to no one must name the record.")
     SensitiveAccess.objects.create(
         viewer=viewer.person,
         subject=subject,

@@ -16,7 +16,6 @@ from coproduce.coordination.selectors.access import access_record
 from coproduce.directory.models import Asset, AssetStatus
 from coproduce.errors import InvalidInput, NotFound, PermissionDenied
 from coproduce.people import permissions
-from coproduce.people.history import history_record
 from coproduce.people.models import HistoryEntry, Membership, MembershipStatus, Role
 from coproduce.people.permissions import Viewer
 
@@ -43,24 +42,15 @@ def referral_reader_kind(viewer: Viewer, referral: Referral) -> str | None:
 
 
 def _log_read(viewer: Viewer, referral: Referral) -> None:
-    """Write the read to the access log. The log names the person read about, so a referral
-    not yet linked to a person's membership is logged in the history (with the referral as
-    its subject) until ``SensitiveAccess.subject`` may be empty."""
-    if referral.membership is not None:
-        access_record(
-            viewer=viewer,
-            subject=referral.membership.person,
-            what="referral",
-            organisation_id=referral.organisation_id,
-            object_ref=f"referral:{referral.pk}",
-        )
-        return
-    history_record(
-        actor=viewer.person,
-        action="coordination.referral_read",
-        subject=referral,
-        organisation=referral.organisation,
-        detail={"what": "referral", "object_ref": f"referral:{referral.pk}"},
+    """Write the read to the access log: about the referred person once the referral is
+    linked to their membership, and about the referral itself (by its ``object_ref``) until
+    then."""
+    access_record(
+        viewer=viewer,
+        subject=referral.membership.person if referral.membership is not None else None,
+        what="referral",
+        organisation_id=referral.organisation_id,
+        object_ref=f"referral:{referral.pk}",
     )
 
 

@@ -42,11 +42,15 @@ def home(request: HttpRequest) -> HttpResponse:
         pk__in=viewer.organisation_ids("coordination.coordinate")
     ).order_by("name")
     managing = set(viewer.organisation_ids("coordination.manage"))
+    taking_part = Organisation.objects.filter(
+        pk__in=viewer.organisation_ids("coordination.take_part")
+    ).order_by("name")
     return render(
         request,
         "coordination/home.html",
         {
             "own_plans": list(my_plans(viewer=viewer)),
+            "taking_part": list(taking_part),
             "coordinating": [(org, org.pk in managing) for org in coordinating],
         },
     )

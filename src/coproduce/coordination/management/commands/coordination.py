@@ -3,7 +3,7 @@ rebuild the matching index, tell coordinators about reviews and follow-ups that 
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
@@ -26,6 +26,19 @@ class Command(BaseCommand):
         )
         evaluate.add_argument("--json", action="store_true", help="Print one JSON object.")
         sub.add_parser("reindex", help="Rebuild the matching index from every source.")
+        message = sub.add_parser(
+            "referral-message",
+            help="Print the message back to a referrer (JSON or CSV); the read is logged.",
+        )
+        message.add_argument("reference", help="The referrer's own reference.")
+        message.add_argument("--organisation", required=True, help="The organisation's slug.")
+        message.add_argument("--format", choices=["json", "csv"], default="json")
+        message.add_argument(
+            "--as",
+            dest="as_email",
+            required=True,
+            help="Email of the link worker or manager reading it (the access log names them).",
+        )
         sub.add_parser(
             "reviews-due",
             help="Notify coordinators of reviews and follow-ups due today or already overdue.",
@@ -37,6 +50,8 @@ class Command(BaseCommand):
             from coproduce.coordination.matching.evaluation import match_eval_command
 
             match_eval_command(self, options)
+        elif action == "referral-message":
+            self._referral_message(options)
         elif action == "reindex":
             from coproduce.coordination.matching.index import index_rebuild_command
 
@@ -45,3 +60,23 @@ class Command(BaseCommand):
             from coproduce.coordination.services.caseloads import reviews_due_notify_command
 
             reviews_due_notify_command(self)
+
+    def _referral_message(self, options: dict[str, object]) -> None:
+        from coproduce.coordination.selectors.referrals import referral_message_text
+        from coproduce.errors import CoproduceError
+        from coproduce.people.models import User
+        from coproduce.people.permissions import viewer_for
+
+        user = User.objects.filter(email__iexact=str(options["as_email"])).first()
+        if user is None:
+            raise CommandError(f"No one signs in as {options['as_email']}.")
+        try:
+            text = referral_message_text(
+                viewer=viewer_for(user),
+                organisation_slug=str(options["organisation"]),
+                reference=str(options["reference"]),
+                format=str(options["format"]),
+            )
+        except CoproduceError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(text)
