@@ -282,7 +282,8 @@ def meeting_create(request: HttpRequest, group_id: int) -> HttpResponse:
     start = (timezone.localtime() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
     form = MeetingForm(
         form_data(request),
-        initial={"minutes": group.session_minutes, "starts_at": start, "place": group.meets},
+        # Not the place: ``meets`` says when as well as where ("Thursdays 6pm, the hall").
+        initial={"minutes": group.session_minutes, "starts_at": start},
     )
     meeting = form_submit(
         request,

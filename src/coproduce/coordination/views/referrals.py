@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -26,7 +27,7 @@ from coproduce.coordination.models import Referral
 from coproduce.coordination.selectors import referrals as selectors
 from coproduce.coordination.services import referrals as services
 from coproduce.errors import InvalidInput
-from coproduce.framework.forms import form_data, form_submit
+from coproduce.framework.forms import form_data, form_submit, long_date
 from coproduce.framework.pagination import paginate
 from coproduce.people import permissions
 from coproduce.people.permissions import viewer_of
@@ -80,6 +81,33 @@ def referral_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
     return render(request, "coordination/referrals_create.html", {"form": form})
 
 
+def _day(value: Any) -> Any:
+    """A stored ISO date ("2026-10-05") as people read it ("5 October 2026"); anything
+    else as it is."""
+    try:
+        return long_date(date.fromisoformat(str(value)))
+    except ValueError:
+        return value
+
+
+def _entries(referral: Referral) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The support offered and the outcomes as the page shows them: the kind of support by
+    its label, not its stored code, and dates written out."""
+    kinds = dict(prsb.SupportKind.CHOICES)
+    support = [
+        {
+            **entry,
+            "kind": kinds.get(entry.get("kind", ""), entry.get("kind", "")),
+            "offered_on": _day(entry.get("offered_on", "")),
+        }
+        for entry in referral.support
+    ]
+    outcomes = [
+        {**entry, "recorded_on": _day(entry.get("recorded_on", ""))} for entry in referral.outcomes
+    ]
+    return support, outcomes
+
+
 def _sections(referral: Referral) -> list[tuple[str, list[tuple[str, Any]]]]:
     """The received groups as (title, [(label, value)]) for the page, items in order."""
     values = {
@@ -94,6 +122,8 @@ def _sections(referral: Referral) -> list[tuple[str, list[tuple[str, Any]]]]:
             value = values[group.key].get(item.key)
             if item.kind == "consent":
                 value = "Yes, recorded on receipt" if value else "Not recorded"
+            elif item.kind == "date" and value:
+                value = _day(value)
             rows.append((item_label(item), value))
         sections.append((group.title, rows))
     return sections
@@ -104,6 +134,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     referral = selectors.access_referral_by_id(viewer=viewer, referral_id=referral_id)
     kind = selectors.referral_reader_kind(viewer, referral)
+    support, outcomes = _entries(referral)
     return render(
         request,
         "coordination/referrals_detail.html",
@@ -113,6 +144,8 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
             "can_write": kind in ("link_worker", "manager"),
             "person_name": selectors.person_name(referral),
             "sections": _sections(referral),
+            "support": support,
+            "outcomes": outcomes,
             "events": selectors.referral_events(referral),
             "code": prsb.REFERRAL_CODE,
             "code_display": prsb.REFERRAL_DISPLAY,
