@@ -14,9 +14,8 @@ from coproduce.coordination.models import Plan
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_demo_gives_coordinators_caseloads_once() -> None:
-    from coproduce.people import demo as people_demo
-
     from coproduce.directory import demo as directory_demo
+    from coproduce.people import demo as people_demo
 
     people_demo.load(stdout=io.StringIO(), people=40)
     directory_demo.load(stdout=io.StringIO())

@@ -165,6 +165,10 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "listing": listing,
             "is_owner": listing.membership.person_id == viewer.person_id,
             "may_edit": selectors.listing_may_edit(viewer=viewer, listing=listing),
+            # Coordinators get a link to the people, groups and places that match it (the
+            # coordination app's page; the template links only if that page exists).
+            "may_match": listing.organisation_id
+            in viewer.organisation_ids("coordination.coordinate"),
         },
     )
 
