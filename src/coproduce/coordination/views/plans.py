@@ -29,22 +29,6 @@ from coproduce.people.models import Membership, MembershipStatus, Role
 from coproduce.people.permissions import viewer_of
 
 
-def _url_if_exists(name: str, **query: object) -> str:
-    """A page another concept provides, when it is installed (matching, introductions)."""
-    from django.urls import NoReverseMatch
-
-    try:
-        if name.endswith("goal_matches"):
-            reverse(name, args=[0])
-            return name
-        url = reverse(name)
-    except NoReverseMatch:
-        return ""
-    from urllib.parse import urlencode
-
-    return f"{url}?{urlencode(query)}" if query else url
-
-
 @login_required
 def plan_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
     viewer = viewer_of(request)
@@ -160,8 +144,6 @@ def plan_detail_view(request: HttpRequest, plan_id: int) -> HttpResponse:
             "review_form": review,
             "contacts": list(plan.contacts.all()[:10]),
             "reviews": list(plan.reviews.all()[:5]),
-            "match_url_name": _url_if_exists("coordination:goal_matches"),
-            "introductions_url": _url_if_exists("coordination:introduction_list", plan=plan.pk),
         },
     )
 
