@@ -78,6 +78,18 @@ def test_the_detail_shows_members_facilitators_and_meetings(world: Any) -> None:
     assert "Schedule a meeting" not in page  # only facilitators manage
 
 
+def test_every_past_meeting_can_be_reached_a_page_at_a_time(world: Any) -> None:
+    group, _ = with_members(world, 1)
+    for days in range(1, 26):
+        past_meeting(world, group, days_ago=days * 7)
+    url = reverse("coordination:group_detail", args=[group.pk])
+    first = _text(world.client("staff").get(url))
+    oldest = (timezone.now() - timedelta(days=25 * 7)).strftime("%-d %b %Y")
+    assert first.count("Not recorded") == 20 and oldest not in first
+    second = _text(world.client("staff").get(url, {"page": 2}))
+    assert second.count("Not recorded") == 5 and oldest in second
+
+
 def test_another_organisation_gets_a_404_for_a_group(world: Any) -> None:
     group = started_by(world, "member")
     response = world.client("outsider").get(reverse("coordination:group_detail", args=[group.pk]))

@@ -280,6 +280,12 @@ def group_detail(*, viewer: Viewer, group_id: int) -> GroupDetail:
     )
 
 
+def group_past_meetings(group: PeerGroup) -> QuerySet[Meeting]:
+    """Every past meeting of an already authorised group, newest first, with its attendance
+    counts (for the group page's pages of past meetings)."""
+    return _meetings(group).filter(starts_at__lte=timezone.now()).order_by("-starts_at", "-pk")
+
+
 @dataclass(frozen=True)
 class MeetingDetail:
     meeting: Meeting

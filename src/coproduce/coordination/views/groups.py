@@ -117,10 +117,16 @@ def group_create(request: HttpRequest, organisation_id: int) -> HttpResponse:
 def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     detail = selectors.group_detail(viewer=viewer, group_id=group_id)
+    page = paginate(request, selectors.group_past_meetings(detail.group), per_page=20)
     return render(
         request,
         "coordination/groups_detail.html",
-        {"detail": detail, "group": detail.group, "hours": _hours(detail.group.session_minutes)},
+        {
+            "detail": detail,
+            "group": detail.group,
+            "hours": _hours(detail.group.session_minutes),
+            "page": page,
+        },
     )
 
 
