@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -163,9 +166,6 @@ def test_a_bad_queries_file_names_the_line(tmp_path: Path) -> None:
 
 
 def test_the_command_exits_non_zero_on_a_bad_file(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     bad = tmp_path / "c.jsonl"
     bad.write_text("{")
     done = subprocess.run(
@@ -188,21 +188,99 @@ def test_the_command_exits_non_zero_on_a_bad_file(tmp_path: Path) -> None:
     assert "line 1: not valid JSON" in done.stderr
 
 
+NO_EXTRA = "the [semantic] extra is not installed (pip install -e '.[semantic]')"
+
+
 @pytest.mark.skipif(semantic.available(), reason="the [semantic] extra is installed here")
 def test_semantic_without_the_extra_says_what_to_install() -> None:
-    with pytest.raises(CommandError, match=r"\[semantic\] extra"):
+    with pytest.raises(CommandError, match=r"\[semantic\] extra.*pip install -e '\.\[semantic\]'"):
         _run("--semantic")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coproduce.cli",
+            "coordination",
+            "match-eval",
+            "--candidates",
+            str(CANDIDATES),
+            "--queries",
+            str(QUERIES),
+            "--semantic",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "pip install -e '.[semantic]'" in done.stderr
 
 
-@pytest.mark.skipif(
-    not semantic.available(),
-    reason="the [semantic] extra is not installed (pip install -e '.[semantic]')",
-)
+def test_dense_scores_run_from_the_least_to_the_most_similar() -> None:
+    scores = semantic.dense_scores(np.array([0.2, 0.8, 0.5], dtype=np.float32))
+    assert scores.tolist() == pytest.approx([0.0, 1.0, 0.5])
+    assert semantic.dense_scores(np.array([0.3, 0.3])).tolist() == [0.0, 0.0]
+
+
+@pytest.mark.skipif(not semantic.available(), reason=NO_EXTRA)
+def test_embeddings_are_unit_length_and_loaded_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    vectors = semantic.load_model().embed(["gardening", "growing vegetables", "tax returns"])
+    assert vectors.shape == (3, 384)
+    assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 1.0, 1.0], abs=1e-5)
+    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
+    # Padding does not change a text's vector: the mean is over the attention mask.
+    alone = semantic.load_model().embed(["gardening"])
+    assert float(alone[0] @ vectors[0]) == pytest.approx(1.0, abs=1e-5)
+
+
+@pytest.mark.skipif(not semantic.available(), reason=NO_EXTRA)
+def test_semantic_finds_a_candidate_that_shares_no_word_with_the_goal(tmp_path: Path) -> None:
+    rows = [
+        (
+            "grp-loss",
+            "group",
+            "Bereavement cafe",
+            "Tea and a chat with others who have lost someone.",
+        ),
+        ("off-bikes", "offer", "Bike repairs", "I can fix punctures, brakes and gears."),
+        ("ast-library", "asset", "Town library", "Books, newspapers and free computers."),
+        ("off-tax", "offer", "Help with forms", "Benefit claims, council tax and letters."),
+    ]
+    cands = tmp_path / "c.jsonl"
+    cands.write_text(
+        "\n".join(
+            json.dumps({"id": i, "kind": k, "title": t, "text": x, "lat": 0, "lon": 0})
+            for i, k, t, x in rows
+        )
+    )
+    goal = "my wife passed away in the spring"
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        json.dumps({"id": "g", "text": goal, "lat": 0, "lon": 0, "relevant": ["grp-loss"]})
+    )
+    candidates = load_candidates(str(cands))
+    labelled = load_queries(str(queries), {c.id for c in candidates})
+    lexical = evaluate(candidates, labelled)
+    assert all(s["id"] != "grp-loss" for s in lexical["queries"][0]["top5"])
+    hybrid = evaluate(candidates, labelled, semantic=True)
+    assert hybrid["queries"][0]["top5"][0]["id"] == "grp-loss"
+
+
+@pytest.mark.skipif(not semantic.available(), reason=NO_EXTRA)
 def test_semantic_ranking_adds_to_the_default() -> None:
     default = _run()
     with_semantic = _run("--semantic")
     assert with_semantic["mode"] == "semantic"
-    assert with_semantic["recall@5"] >= 0.8
+    assert with_semantic["hit@5"] >= default["hit@5"]
     assert with_semantic["recall@5"] > default["recall@5"]
-    vectors = semantic.load_model().embed(["gardening", "growing vegetables", "tax returns"])
-    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
+    assert with_semantic["recall@5"] >= 0.8
+
+
+@pytest.mark.skipif(not semantic.available(), reason=NO_EXTRA)
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 10 target recall@5 0.85 with [semantic] is not met: 0.806 on the labelled set",
+)
+def test_semantic_ranking_reaches_the_issue_target() -> None:
+    assert _run("--semantic")["recall@5"] >= 0.85

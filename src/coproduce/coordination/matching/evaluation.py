@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from coproduce.coordination.matching.engine import (
@@ -30,9 +31,6 @@ from coproduce.coordination.matching.engine import (
 )
 
 TOP = 5
-# How much the best semantic neighbour adds to a score whose text part is at most 1.
-SEMANTIC_WEIGHT = 0.5
-SEMANTIC_POOL = 50
 
 
 class BadFile(ValueError):
@@ -157,16 +155,6 @@ def _index(candidates: Sequence[LabelledCandidate]) -> sqlite3.Connection:
     return db
 
 
-def semantic_scores(similarity: dict[int, float]) -> dict[int, float]:
-    """Cosine similarities of the pool rescaled to 0..1 between the pool's weakest and its
-    best, so they weigh like the text score (itself relative to the best text hit)."""
-    if not similarity:
-        return {}
-    low, high = min(similarity.values()), max(similarity.values())
-    spread = (high - low) or 1.0
-    return {key: (value - low) / spread for key, value in similarity.items()}
-
-
 def rank_labelled(
     candidates: Sequence[LabelledCandidate],
     queries: Sequence[LabelledQuery],
@@ -177,16 +165,20 @@ def rank_labelled(
 ) -> list[list[Suggestion]]:
     """Each query's top ``limit`` through the live engine's text search and ranking."""
     db = _index(candidates)
-    embeddings = None
-    embed_query = None
+    dense: Any = None
     if semantic:
         from coproduce.coordination.matching import semantic as sem
 
         model = sem.load_model()
+        # Title and text, as the index holds them; goals as the person wrote them.
         embeddings = model.embed([f"{c.title}. {c.text}" for c in candidates])
-        embed_query = model.embed
+        goals = model.embed([q.text for q in queries])
+        # Dense retrieval over every candidate, fused with the lexical score below.
+        dense = sem.SEMANTIC_WEIGHT * np.vstack(
+            [sem.dense_scores(row) for row in goals @ embeddings.T]
+        )
     results = []
-    for q in queries:
+    for number, q in enumerate(queries):
         query = MatchQuery(
             text=q.text,
             latitude=None if baseline else q.lat,
@@ -203,12 +195,7 @@ def rank_labelled(
             expand=query.expand,
             qmark=True,
         )
-        similarity: dict[int, float] = {}
-        if embeddings is not None and embed_query is not None:
-            sims = embeddings @ embed_query([q.text])[0]
-            best = sims.argsort()[::-1][:SEMANTIC_POOL]
-            similarity = semantic_scores({int(i) + 1: float(sims[i]) for i in best})
-        pool = set(hits) | set(similarity)
+        pool = range(1, len(candidates) + 1) if dense is not None else sorted(hits)
         ranked = rank_hits(
             [
                 Candidate(
@@ -219,9 +206,9 @@ def rank_labelled(
                     text_score=hits.get(i, 0.0),
                     latitude=candidates[i - 1].lat,
                     longitude=candidates[i - 1].lon,
-                    extra_score=SEMANTIC_WEIGHT * similarity.get(i, 0.0),
+                    extra_score=0.0 if dense is None else float(dense[number, i - 1]),
                 )
-                for i in sorted(pool)
+                for i in pool
             ],
             query,
             limit,
