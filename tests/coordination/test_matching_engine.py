@@ -134,6 +134,9 @@ def test_withdrawn_consent_drops_the_person_at_once(world: Any) -> None:
     goal = goal_of(plan, world)
     matches = goal_matches(viewer=world.viewer("coordinator"), goal_id=goal.pk)
     assert f"person:{helper.pk}" not in _keys(matches.suggestions)
+    # The page view did not freshen (done within the interval): still left out.
+    assert MatchDocument.objects.filter(key=f"person:{helper.pk}").exists()
+    index_freshen(world.org.pk)
     assert not MatchDocument.objects.filter(key=f"person:{helper.pk}").exists()
 
 
@@ -342,3 +345,41 @@ def test_the_full_text_index_follows_the_documents(world: Any) -> None:
             cursor.execute("SELECT count(*) FROM coordination_match_fts")
             assert cursor.fetchone()[0] == 0
     assert not search(organisation_id=world.org.pk, query=MatchQuery(text="gardening"))
+
+
+def test_a_big_index_searches_only_the_synonyms_it_can_afford(monkeypatch: Any) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    db.execute(engine.FTS5_TABLE_SQL)
+    texts = (
+        ["offers gardening"] * 15
+        + ["offers cooking"] * 15
+        + ["offers allotment"] * 6
+        + ["offers vegetables"] * 2
+        + ["offers plants"] * 2
+    )
+    db.executemany(
+        "INSERT INTO coordination_match_fts (org, kind, title, body) "
+        "VALUES ('o1', 'person', '', ?)",
+        [(text,) for text in texts],
+    )
+    cursor = db.cursor()
+    words, synonyms = ["offers", "gardening"], ["allotment", "vegetables", "plants", "garden"]
+    # Small: every term.
+    assert engine.affordable_terms(cursor, words=words, synonyms=synonyms, qmark=True) == [
+        *words,
+        *synonyms,
+    ]
+    monkeypatch.setattr(engine, "BUDGET_FROM_DOCUMENTS", 10)
+    # Big: "offers" is in every document (dropped like a stopword); "gardening" (15) is kept
+    # and so is "garden" (same stem); the budget (0.2 x 40 = 8) is spent already by the
+    # goal's own word, so no synonym fits...
+    assert engine.affordable_terms(cursor, words=words, synonyms=synonyms, qmark=True) == [
+        "gardening",
+        "garden",
+    ]
+    # ...while a rarer goal word leaves room for the rarest synonyms first.
+    assert engine.affordable_terms(
+        cursor, words=["veg"], synonyms=["vegetables", "plants", "allotment"], qmark=True
+    ) == ["veg", "vegetables", "plants"]

@@ -476,6 +476,9 @@ class MatchDocument(models.Model):
     days = models.CharField(max_length=30, blank=True)
     places_left = models.IntegerField(null=True, blank=True)
     vetted = models.BooleanField(default=False)
+    # A public asset of a public organisation: every organisation's matches may suggest it
+    # (as introductions may), from this one document (migration 0003).
+    is_public = models.BooleanField(default=False)
     membership = models.ForeignKey(
         Membership, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -486,6 +489,19 @@ class MatchDocument(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class MatchIndexState(models.Model):
+    """When an organisation's matching documents were last brought up to date, so a page
+    view freshens them at most once an interval (``matching.index.index_freshen_if_due``)."""
+
+    organisation = models.OneToOneField(
+        Organisation, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    freshened_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} at {self.freshened_at:%Y-%m-%d %H:%M}"
 
 
 # --- Pooled personal budgets ----------------------------------------------------------------

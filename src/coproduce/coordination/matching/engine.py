@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import re
+import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -132,11 +134,15 @@ def query_terms(text: str, *, expand: bool = True) -> list[str]:
     return list(terms)[:80]
 
 
-def fts5_expression(terms: Sequence[str], *, org_token: str, kinds: Iterable[str] = ()) -> str:
+def fts5_expression(
+    terms: Sequence[str], *, org_token: str, kinds: Iterable[str] = (), public: bool = False
+) -> str:
     """An FTS5 MATCH expression: each term quoted (terms are letters and digits only),
-    OR-ed, inside the organisation and, if given, the kinds."""
+    OR-ed, inside the organisation (or, with ``public``, a public asset of any) and, if
+    given, the kinds."""
     text = " OR ".join(f'"{term}"' for term in terms)
-    expression = f'org : "{org_token}" AND ({text})'
+    where = f'("{org_token}" OR "public")' if public else f'"{org_token}"'
+    expression = f"org : {where} AND ({text})"
     kinds = list(kinds)
     if kinds:
         expression += " AND (" + " OR ".join(f'kind : "{kind}"' for kind in kinds) + ")"
@@ -163,9 +169,87 @@ SQLITE_HITS_SQL = (
 POSTGRES_HITS_SQL = (
     "SELECT d.id, ts_rank_cd(d.search, q, 1) AS score "
     "FROM coordination_matchdocument d, to_tsquery('english', %s) q "
-    "WHERE d.organisation_id = %s AND d.search @@ q {kinds} "
+    "WHERE (d.organisation_id = %s {public}) AND d.search @@ q {kinds} "
     "ORDER BY score DESC, d.id LIMIT %s"
 )
+
+
+# What a search may cost on SQLite, counted in postings (documents holding a term, from the
+# FTS5 vocabulary): BM25 is computed for every document that holds any term, so a goal's
+# cost grows with how common its words and their synonyms are. An index of up to
+# BUDGET_FROM_DOCUMENTS documents is cheap whatever is asked: every term is searched. In a
+# bigger one the goal's own words are searched, except a word in more than COMMON_SHARE of
+# the documents (it works as a stopword there: "offers" is in every person's text), and
+# synonyms are added, rarest first, while the postings stay within SYNONYM_BUDGET_SHARE of
+# the documents — a county-sized index gets the synonyms it can afford.
+BUDGET_FROM_DOCUMENTS = 5000
+COMMON_SHARE = 0.5
+SYNONYM_BUDGET_SHARE = 0.2
+VOCAB_SQL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.coordination_match_vocab "
+    "USING fts5vocab(main, coordination_match_fts, 'row')"
+)
+INDEX_SIZE_SQL = "SELECT count(*) FROM coordination_match_fts_docsize"
+VOCAB_DF_SQL = "SELECT term, doc FROM temp.coordination_match_vocab WHERE term IN ({marks})"
+
+_stemmer_lock = threading.Lock()
+_stemmer: sqlite3.Connection | None = None
+
+
+@lru_cache(maxsize=65536)
+def porter_stem(word: str) -> str:
+    """The stem FTS5's ``porter unicode61`` tokenizer gives ``word`` (asked of FTS5 itself,
+    in a private in-memory database, so the two never disagree)."""
+    global _stemmer
+    with _stemmer_lock:
+        if _stemmer is None:
+            _stemmer = sqlite3.connect(":memory:", check_same_thread=False)
+            _stemmer.execute("CREATE VIRTUAL TABLE s USING fts5(w, tokenize = 'porter unicode61')")
+            _stemmer.execute("CREATE VIRTUAL TABLE sv USING fts5vocab(s, 'instance')")
+        _stemmer.execute("DELETE FROM s")
+        _stemmer.execute("INSERT INTO s (w) VALUES (?)", [word])
+        row = _stemmer.execute("SELECT term FROM sv ORDER BY offset LIMIT 1").fetchone()
+    return str(row[0]) if row else word
+
+
+def affordable_terms(
+    cursor: Any,
+    *,
+    words: Sequence[str],
+    synonyms: Sequence[str],
+    qmark: bool = False,
+) -> list[str]:
+    """The terms worth searching on SQLite (see SYNONYM_BUDGET_SHARE): the goal's own words
+    unless very common, then synonyms, rarest stem first, within the budget. Each term is
+    searched as it is (two terms of one stem count twice, in BM25 as in the cost)."""
+    cursor.execute(INDEX_SIZE_SQL)  # a b-tree count: no scan
+    size = int(cursor.fetchall()[0][0])
+    if size <= BUDGET_FROM_DOCUMENTS:
+        return [*words, *synonyms]
+    stems: dict[str, list[str]] = {}
+    for term in (*words, *synonyms):
+        stems.setdefault(porter_stem(term), []).append(term)
+    cursor.execute(VOCAB_SQL)
+    wanted = list(stems)
+    mark = "?" if qmark else "%s"
+    cursor.execute(VOCAB_DF_SQL.format(marks=",".join(mark for _ in wanted)), wanted)
+    df = {str(term): int(doc) for term, doc in cursor.fetchall()}
+    own = [porter_stem(word) for word in words]
+    kept = [stem for stem in dict.fromkeys(own) if df.get(stem, 0) <= COMMON_SHARE * size]
+    if not kept:
+        kept = own[:1]
+
+    def cost(stem: str) -> int:
+        return df.get(stem, 0) * len(stems[stem])
+
+    used = sum(cost(stem) for stem in kept)
+    budget = SYNONYM_BUDGET_SHARE * size
+    for stem in sorted((s for s in stems if s not in own), key=cost):
+        if used + cost(stem) <= budget:
+            used += cost(stem)
+            kept.append(stem)
+    chosen = set(kept)
+    return [term for term in (*words, *synonyms) if porter_stem(term) in chosen]
 
 
 class Cursor(Protocol):
@@ -183,14 +267,28 @@ def text_hits(
     kinds: Sequence[str] = (),
     pool: int = 200,
     qmark: bool = False,
+    public: bool = False,
+    words: Sequence[str] | None = None,
 ) -> list[tuple[int, float]]:
-    """The best ``pool`` documents by text score, as (document id, score > 0). ``qmark``
-    is for a bare sqlite3 cursor (the offline evaluation); Django's take ``%s``."""
+    """The best ``pool`` documents by text score, as (document id, score > 0), in the
+    organisation and, with ``public``, among public assets of any. Given the goal's own
+    ``words`` (the rest of ``terms`` being synonyms), SQLite searches only the terms it can
+    afford (``affordable_terms``). ``qmark`` is for a bare sqlite3 cursor (the offline
+    evaluation); Django's take ``%s``."""
     if not terms:
         return []
     if vendor == "sqlite":
         sql = SQLITE_HITS_SQL.replace("%s", "?") if qmark else SQLITE_HITS_SQL
-        expression = fts5_expression(terms, org_token=f"o{organisation_id}", kinds=kinds)
+        org_token = f"o{organisation_id}"
+        if words is not None:
+            own = set(words)
+            terms = affordable_terms(
+                cursor,
+                words=[t for t in terms if t in own],
+                synonyms=[t for t in terms if t not in own],
+                qmark=qmark,
+            )
+        expression = fts5_expression(terms, org_token=org_token, kinds=kinds, public=public)
         cursor.execute(sql, [expression, pool])
     elif vendor == "postgresql":
         kind_sql = ""
@@ -198,7 +296,8 @@ def text_hits(
         if kinds:
             kind_sql = "AND d.kind IN (" + ",".join("%s" for _ in kinds) + ")"
             params += list(kinds)
-        cursor.execute(POSTGRES_HITS_SQL.format(kinds=kind_sql), [*params, pool])
+        public_sql = "OR (d.is_public AND d.kind = 'asset')" if public else ""
+        cursor.execute(POSTGRES_HITS_SQL.format(kinds=kind_sql, public=public_sql), [*params, pool])
     else:  # pragma: no cover - the project runs on these two
         raise NotImplementedError(vendor)
     return [(int(row[0]), float(row[1])) for row in cursor.fetchall() if row[1] > 0]
@@ -214,6 +313,7 @@ def query_text_scores(
     kinds: Sequence[str] = (),
     pool: int = 200,
     qmark: bool = False,
+    public: bool = False,
 ) -> dict[int, float]:
     """Text score per document: BM25 of an OR of the query's own words and, with
     ``expand``, their synonyms, in one search (one pass over the index). Which of the
@@ -227,6 +327,8 @@ def query_text_scores(
             kinds=kinds,
             pool=pool,
             qmark=qmark,
+            public=public,
+            words=words_of(text),
         )
     )
 

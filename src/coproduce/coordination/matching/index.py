@@ -1,10 +1,20 @@
 """Keeping ``MatchDocument`` in step with its sources.
 
 The lower apps cannot know about coordination (the layers in pyproject), so coordination
-pulls: ``index_freshen(organisation_id)`` runs before a match is read and brings one
-organisation's documents up to date; ``index_rebuild()`` (``coproduce coordination reindex``)
-does every organisation from scratch. The full-text table beside the documents follows by
-itself (SQLite triggers, a PostgreSQL generated column: migration 0002).
+pulls: ``index_freshen(organisation_id)`` brings one organisation's documents up to date;
+``index_freshen_if_due(organisation_id)`` runs before a match is read and does that at most
+once every ``COORDINATION_MATCH_FRESHEN_SECONDS`` (a setting; default 300 s, five minutes)
+per organisation, the time kept in ``MatchIndexState`` so every process shares it; a page
+view in between costs one primary-key read. ``coproduce coordination freshen`` (for cron,
+e.g. every few minutes) freshens every organisation; ``index_rebuild()`` (``coproduce
+coordination reindex``) does every organisation from scratch. The full-text table beside the
+documents follows by itself (SQLite triggers, a PostgreSQL generated column: migrations
+0002, 0003).
+
+Freshness is never what keeps anyone private: ``search`` checks consent, membership,
+erasure, the listing's status, the group's room and the asset's status and visibility at
+read time, so a stale index can only miss a new source (until the next freshen), never show
+one that has gone.
 
 Sources, one document each:
 
@@ -14,7 +24,10 @@ Sources, one document each:
 * ``offer:<listing id>`` / ``request:<listing id>`` — an active listing of an active member.
 * ``group:<peer group id>`` — a peer group open to new members; places left is the capacity
   less its current members (full groups are kept with 0 and never suggested).
-* ``asset:<asset uuid>`` — an active directory asset with the days its schedules open.
+* ``asset:<asset uuid>`` — an active directory asset with the days its schedules open. Kept
+  under its own organisation; a public asset of a public organisation is marked
+  ``is_public`` and every organisation's freshen keeps it (one document, searched by all,
+  as ``assets_visible_to`` lets introductions reach it).
 
 Listings and assets carry ``updated_at``, so only those changed since the newest document of
 their kind are rebuilt (the rest are only checked to still qualify, by id); people (consent,
@@ -27,18 +40,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from coproduce.coordination.matching.engine import days_code, days_in_text, days_of
-from coproduce.coordination.models import MatchDocument, PeerGroup
+from coproduce.coordination.models import MatchDocument, MatchIndexState, PeerGroup
+from coproduce.coordination.selectors.introductions import assets_visible_to
 from coproduce.coordination.selectors.vetting import vetted_person_ids
-from coproduce.directory.models import Asset, AssetStatus, Schedule
+from coproduce.directory.models import AssetStatus, Schedule
 from coproduce.people.models import (
     Consent,
     ConsentPurpose,
@@ -50,6 +65,8 @@ from coproduce.people.models import (
 )
 from coproduce.timebank.models import Category, Listing, ListingStatus
 
+OPTIMIZE_SQL = "INSERT INTO coordination_match_fts (coordination_match_fts) VALUES ('optimize')"
+
 FIELDS = (
     "kind",
     "title",
@@ -60,6 +77,7 @@ FIELDS = (
     "places_left",
     "vetted",
     "membership_id",
+    "is_public",
 )
 
 
@@ -75,6 +93,8 @@ class Doc:
     vetted: bool
     membership_id: int | None
     updated_at: datetime | None = None
+    is_public: bool = False
+    organisation_id: int | None = None  # when not the organisation being freshened
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in FIELDS)
@@ -159,11 +179,14 @@ def _open_listings(organisation_id: int) -> Any:
     )
 
 
-def listing_docs(organisation_id: int, since: datetime | None) -> dict[str, Doc]:
-    """Open listings changed after ``since`` (all of them when None)."""
+def listing_docs(
+    organisation_id: int, since: datetime | None, also: Iterable[int] = ()
+) -> dict[str, Doc]:
+    """Open listings changed after ``since`` (all of them when None), and those with the
+    ids ``also``."""
     listings = _open_listings(organisation_id)
     if since is not None:
-        listings = listings.filter(updated_at__gt=since)
+        listings = listings.filter(Q(updated_at__gt=since) | Q(pk__in=list(also)))
     rows = list(
         listings.values_list(
             "pk",
@@ -260,13 +283,24 @@ def group_docs(organisation_id: int) -> dict[str, Doc]:
     return docs
 
 
-def asset_docs(organisation_id: int, since: datetime | None) -> dict[str, Doc]:
-    assets = Asset.objects.filter(organisation_id=organisation_id, status=AssetStatus.ACTIVE)
+def _open_assets(organisation_id: int) -> Any:
+    return assets_visible_to(organisation_id).filter(status=AssetStatus.ACTIVE)
+
+
+def asset_docs(
+    organisation_id: int, since: datetime | None, also: Iterable[Any] = ()
+) -> dict[str, Doc]:
+    """Open assets the organisation may be introduced to (its own and public ones) changed
+    after ``since`` (all when None), and those with the ids ``also``."""
+    assets = _open_assets(organisation_id)
     if since is not None:
-        assets = assets.filter(updated_at__gt=since)
+        assets = assets.filter(Q(updated_at__gt=since) | Q(pk__in=list(also)))
     rows = list(
         assets.values_list(
             "pk",
+            "organisation_id",
+            "is_public",
+            "organisation__is_public",
             "name",
             "description",
             "town",
@@ -283,7 +317,8 @@ def asset_docs(organisation_id: int, since: datetime | None) -> dict[str, Doc]:
     ).values_list("asset_id", "byday"):
         days[asset_id] |= days_of(byday)
     docs = {}
-    for pk, name, description, town, lat, lon, area_lat, area_lon, updated_at in rows:
+    for pk, owner, public, owner_public, name, description, town, *rest in rows:
+        lat, lon, area_lat, area_lon, updated_at = rest
         docs[f"asset:{pk}"] = Doc(
             kind="asset",
             title=name[:200],
@@ -295,23 +330,63 @@ def asset_docs(organisation_id: int, since: datetime | None) -> dict[str, Doc]:
             vetted=False,
             membership_id=None,
             updated_at=updated_at,
+            is_public=bool(public and owner_public),
+            organisation_id=owner,
         )
     return docs
+
+
+def _mine(organisation_id: int) -> Q:
+    """This organisation's documents and the public assets every organisation keeps."""
+    return Q(organisation_id=organisation_id) | Q(kind="asset", is_public=True)
 
 
 def _existing(organisation_id: int) -> dict[str, tuple[int, tuple[Any, ...]]]:
     return {
         row[0]: (row[1], tuple(row[2:]))
-        for row in MatchDocument.objects.filter(organisation_id=organisation_id).values_list(
+        for row in MatchDocument.objects.filter(_mine(organisation_id)).values_list(
             "key", "pk", *FIELDS
         )
     }
 
 
+def freshen_interval() -> timedelta:
+    """How stale a page view lets an organisation's index get (default five minutes)."""
+    return timedelta(seconds=getattr(settings, "COORDINATION_MATCH_FRESHEN_SECONDS", 300))
+
+
+def index_freshen_if_due(organisation_id: int, *, now: datetime | None = None) -> Freshened | None:
+    """Freshen the organisation's documents unless that was done within
+    ``freshen_interval()`` of ``now``; None when it was not due. The claim is one
+    conditional update, so two requests at once do not both freshen."""
+    now = now or timezone.now()
+    last = (
+        MatchIndexState.objects.filter(organisation_id=organisation_id)
+        .values_list("freshened_at", flat=True)
+        .first()
+    )
+    if last is not None and now - last < freshen_interval():
+        return None
+    with transaction.atomic():
+        if last is None:
+            _, claimed = MatchIndexState.objects.get_or_create(
+                organisation_id=organisation_id, defaults={"freshened_at": now}
+            )
+        else:
+            claimed = bool(
+                MatchIndexState.objects.filter(
+                    organisation_id=organisation_id, freshened_at=last
+                ).update(freshened_at=now)
+            )
+        if not claimed:
+            return None
+        return index_freshen(organisation_id, now=now)
+
+
 @transaction.atomic
-def index_freshen(organisation_id: int) -> Freshened:
+def index_freshen(organisation_id: int, *, now: datetime | None = None) -> Freshened:
     """Bring one organisation's documents up to date with their sources."""
-    now = timezone.now()
+    now = now or timezone.now()
     existing = _existing(organisation_id)
     # The newest source change already indexed, per source table (documents of listings
     # and assets carry their source's updated_at).
@@ -321,25 +396,44 @@ def index_freshen(organisation_id: int) -> Freshened:
         .get("newest")
     )
     asset_since = (
-        MatchDocument.objects.filter(organisation_id=organisation_id, kind="asset")
+        MatchDocument.objects.filter(_mine(organisation_id), kind="asset")
         .aggregate(newest=Max("updated_at"))
         .get("newest")
     )
+    # What still qualifies, by id only, for the kinds read incrementally; a source that
+    # qualifies without a document (an import keeps its feed's older updated_at) is read too.
+    open_listings = dict(_open_listings(organisation_id).values_list("pk", "kind"))
+    open_assets = set(_open_assets(organisation_id).values_list("pk", flat=True))
+    still = {f"{kind}:{pk}" for pk, kind in open_listings.items()}
+    still |= {f"asset:{pk}" for pk in open_assets}
     wanted: dict[str, Doc] = {}
     wanted.update(person_docs(organisation_id))
     wanted.update(group_docs(organisation_id))
-    wanted.update(listing_docs(organisation_id, listing_since))
-    wanted.update(asset_docs(organisation_id, asset_since))
-    # What still qualifies, by id only, for the kinds read incrementally.
-    still = {
-        f"{kind}:{pk}" for pk, kind in _open_listings(organisation_id).values_list("pk", "kind")
-    }
-    still |= {
-        f"asset:{pk}"
-        for pk in Asset.objects.filter(
-            organisation_id=organisation_id, status=AssetStatus.ACTIVE
-        ).values_list("pk", flat=True)
-    }
+    wanted.update(
+        listing_docs(
+            organisation_id,
+            listing_since,
+            also=[pk for pk, kind in open_listings.items() if f"{kind}:{pk}" not in existing],
+        )
+    )
+    wanted.update(
+        asset_docs(
+            organisation_id,
+            asset_since,
+            also=[pk for pk in open_assets if f"asset:{pk}" not in existing],
+        )
+    )
+    # An asset that has just become public may still be another organisation's document.
+    missing = [key for key in wanted if key not in existing and key.startswith("asset:")]
+    if missing:
+        existing.update(
+            {
+                row[0]: (row[1], tuple(row[2:]))
+                for row in MatchDocument.objects.filter(key__in=missing).values_list(
+                    "key", "pk", *FIELDS
+                )
+            }
+        )
     gone = [
         pk
         for key, (pk, _) in existing.items()
@@ -349,10 +443,11 @@ def index_freshen(organisation_id: int) -> Freshened:
     add, change = [], []
     for key, doc in wanted.items():
         stamp = doc.updated_at or now
+        owner = doc.organisation_id or organisation_id
         if key not in existing:
             add.append(
                 MatchDocument(
-                    organisation_id=organisation_id,
+                    organisation_id=owner,
                     key=key,
                     updated_at=stamp,
                     **dict(zip(FIELDS, doc.values(), strict=True)),
@@ -362,7 +457,7 @@ def index_freshen(organisation_id: int) -> Freshened:
             change.append(
                 MatchDocument(
                     pk=existing[key][0],
-                    organisation_id=organisation_id,
+                    organisation_id=owner,
                     key=key,
                     updated_at=stamp,
                     **dict(zip(FIELDS, doc.values(), strict=True)),
@@ -371,7 +466,12 @@ def index_freshen(organisation_id: int) -> Freshened:
     if gone:
         MatchDocument.objects.filter(pk__in=gone).delete()
     MatchDocument.objects.bulk_create(add, batch_size=500, ignore_conflicts=True)
-    MatchDocument.objects.bulk_update(change, [*FIELDS, "updated_at"], batch_size=500)
+    MatchDocument.objects.bulk_update(
+        change, [*FIELDS, "organisation_id", "updated_at"], batch_size=500
+    )
+    MatchIndexState.objects.update_or_create(
+        organisation_id=organisation_id, defaults={"freshened_at": now}
+    )
     return Freshened(added=len(add), changed=len(change), removed=len(gone))
 
 
@@ -380,8 +480,18 @@ def index_remove_person(membership_id: int) -> None:
     MatchDocument.objects.filter(key=f"person:{membership_id}").delete()
 
 
+def index_optimize() -> None:
+    """Merge SQLite's full-text index into one b-tree (after a rebuild or a cron freshen):
+    many small segments, as bulk inserts leave them, make every search slower. Nothing to
+    do on PostgreSQL (GIN keeps itself)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(OPTIMIZE_SQL)
+
+
 def index_rebuild(organisation_ids: Iterable[int] | None = None) -> int:
-    """Rebuild from scratch; returns the number of documents."""
+    """Rebuild from scratch, then optimise the full-text index; returns the number of
+    documents."""
     ids = (
         list(organisation_ids)
         if organisation_ids is not None
@@ -393,7 +503,31 @@ def index_rebuild(organisation_ids: Iterable[int] | None = None) -> int:
             MatchDocument.objects.filter(organisation_id=organisation_id).delete()
             index_freshen(organisation_id)
         total += MatchDocument.objects.filter(organisation_id=organisation_id).count()
+    index_optimize()
     return total
+
+
+def index_freshen_all(now: datetime | None = None) -> Freshened:
+    """Freshen every organisation, then optimise the full-text index (cron: ``coproduce
+    coordination freshen``)."""
+    added = changed = removed = 0
+    for organisation_id in Organisation.objects.values_list("pk", flat=True):
+        done = index_freshen(organisation_id, now=now)
+        added, changed, removed = (
+            added + done.added,
+            changed + done.changed,
+            removed + done.removed,
+        )
+    index_optimize()
+    return Freshened(added=added, changed=changed, removed=removed)
+
+
+def index_freshen_command(command: BaseCommand) -> None:
+    done = index_freshen_all()
+    command.stdout.write(
+        f"Matching index freshened: {done.added} added, {done.changed} changed, "
+        f"{done.removed} removed."
+    )
 
 
 def index_rebuild_command(command: BaseCommand) -> None:

@@ -1,6 +1,9 @@
 """Reading matches for a goal (through the plan's access check, so the read is logged) or for
-a time-bank listing (coordinators of its organisation). The index is freshened first, so a
-change to a source shows in the next match."""
+a time-bank listing (coordinators of its organisation). The index is freshened first when
+it is due (``index_freshen_if_due``: at most once every ``COORDINATION_MATCH_FRESHEN_SECONDS``,
+default five minutes, per organisation), so a new source shows within that interval; what has
+gone (a consent withdrawn, a member who left, a closed listing, a full group) never shows,
+as ``search`` checks it at read time."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from coproduce.coordination.matching.engine import (
     Suggestion,
     days_in_text,
 )
-from coproduce.coordination.matching.index import index_freshen
+from coproduce.coordination.matching.index import index_freshen_if_due
 from coproduce.coordination.matching.search import search
 from coproduce.coordination.models import Goal
 from coproduce.coordination.selectors.plans import access_plan_by_id
@@ -79,7 +82,7 @@ def goal_matches(*, viewer: Viewer, goal_id: int, limit: int = 10) -> GoalMatche
     goal = Goal.objects.get(pk=goal_id)
     goal.plan = plan
     membership = Membership.objects.select_related("person__area").get(pk=plan.membership_id)
-    index_freshen(plan.organisation_id)
+    index_freshen_if_due(plan.organisation_id)
     lat, lon = _home(membership)
     days = days_in_text(goal.text) | _free_days(membership)
     suggestions = search(
@@ -133,7 +136,7 @@ def listing_matches(*, viewer: Viewer, listing_id: int, limit: int = 10) -> list
     permissions.check(
         viewer, "coordination.coordinate", listing.organisation_id, action="see matches"
     )
-    index_freshen(listing.organisation_id)
+    index_freshen_if_due(listing.organisation_id)
     place = listing.area or listing.membership.person.area
     query = MatchQuery(
         text=f"{listing.title} {listing.description}",

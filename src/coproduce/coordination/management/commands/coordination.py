@@ -1,4 +1,4 @@
-"""``coproduce coordination match-eval|reindex|reviews-due``: rank a labelled set offline,
+"""``coproduce coordination match-eval|reindex|freshen|reviews-due``: rank a labelled set offline,
 rebuild the matching index, tell coordinators about reviews and follow-ups that are due."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class Command(BaseCommand):
         )
         evaluate.add_argument("--json", action="store_true", help="Print one JSON object.")
         sub.add_parser("reindex", help="Rebuild the matching index from every source.")
+        sub.add_parser("freshen", help="Bring the matching index up to date (for cron).")
         message = sub.add_parser(
             "referral-message",
             help="Print the message back to a referrer (JSON or CSV); the read is logged.",
@@ -56,6 +57,10 @@ class Command(BaseCommand):
             from coproduce.coordination.matching.index import index_rebuild_command
 
             index_rebuild_command(self)
+        elif action == "freshen":
+            from coproduce.coordination.matching.index import index_freshen_command
+
+            index_freshen_command(self)
         else:
             from coproduce.coordination.services.caseloads import reviews_due_notify_command
 
