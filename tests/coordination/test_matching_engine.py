@@ -81,6 +81,18 @@ def town(world: Any) -> dict[str, Area]:
     return {"centre": _area("Market Place", CENTRE), "north": _area("Fromefield", NORTH)}
 
 
+def test_a_neighbour_in_the_same_area_reads_as_such_not_as_zero_km(world: Any, town: Any) -> None:
+    plan = plan_for(world)
+    _lives(plan.membership, town["centre"])
+    helper = _offerer(world, "gardening", area=town["centre"])
+    goal = goal_of(plan, world)
+
+    matches = goal_matches(viewer=world.viewer("coordinator"), goal_id=goal.pk)
+
+    person = next(s for s in matches.suggestions if s.membership_id == helper.pk)
+    assert "in the same area" in person.reason and "0.0 km" not in person.reason
+
+
 def test_a_consenting_gardener_is_suggested_with_a_plain_reason(world: Any, town: Any) -> None:
     plan = plan_for(world)
     _lives(plan.membership, town["centre"])

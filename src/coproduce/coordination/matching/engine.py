@@ -512,7 +512,9 @@ def reason_for(
         what = f"“{candidate.title}”"
     parts = [what]
     if distance_km is not None:
-        parts.append(f"{distance_km:.1f} km away")
+        # People are placed at their area's centre: the same place reads as the same area,
+        # not as "0.0 km away".
+        parts.append("in the same area" if distance_km < 0.05 else f"{distance_km:.1f} km away")
     if common_days:
         verb = {"group": "meets", "asset": "open"}.get(candidate.kind, "free")
         days = " and ".join(DAY_NAMES[d] for d in days_code(common_days).split(","))
