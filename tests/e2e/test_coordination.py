@@ -118,7 +118,11 @@ def test_an_introduction_agreed_by_both_and_followed_up(page: Any, demo_caseload
         )
         .exclude(person=plan.membership.person)
         .exclude(person__user__email="coordinator@example.org")
-        .exclude(pk__in=Introduction.objects.filter(plan=plan).values("target_membership"))
+        .exclude(
+            pk__in=Introduction.objects.filter(plan=plan, target_membership__isnull=False).values(
+                "target_membership"
+            )
+        )
         .select_related("person__user")
         .order_by("person__full_name")
         .first()

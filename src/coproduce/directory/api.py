@@ -108,7 +108,7 @@ class BookingIn(Schema):
     bank_id: BodyId | None = Field(None, description="Time bank paying, for a priced resource")
 
 
-class DecisionIn(Schema):
+class BookingDecisionIn(Schema):
     approve: Flag
     reason: str = Field("", max_length=2000)
 
@@ -258,7 +258,7 @@ def booking_list(request: HttpRequest) -> Any:
 
 
 @router.post("/bookings/{booking_id}/decision", response=responses(BookingOut))
-def booking_decide(request: HttpRequest, booking_id: Id, payload: DecisionIn) -> Booking:
+def booking_decide(request: HttpRequest, booking_id: Id, payload: BookingDecisionIn) -> Booking:
     booking = selectors.booking_get(viewer=viewer(request), booking_id=booking_id)
     return services.booking_decide(
         viewer=viewer(request), booking=booking, approve=payload.approve, reason=payload.reason

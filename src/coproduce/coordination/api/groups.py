@@ -108,7 +108,7 @@ class GroupIn(Schema):
     longitude: Longitude | None = None
 
 
-class MembershipOut(Schema):
+class GroupMembershipOut(Schema):
     group_id: int
     membership_id: int
     role: str
@@ -273,19 +273,19 @@ def group_update(request: HttpRequest, group_id: Id, payload: GroupChangeIn) -> 
     return _group(request, group_id)
 
 
-@router.post("/groups/{group_id}/join", response=responses(MembershipOut), summary="Join")
+@router.post("/groups/{group_id}/join", response=responses(GroupMembershipOut), summary="Join")
 def group_join(request: HttpRequest, group_id: Id) -> GroupMember:
     return services.group_join(viewer=viewer(request), group_id=group_id)
 
 
-@router.post("/groups/{group_id}/leave", response=responses(MembershipOut), summary="Leave")
+@router.post("/groups/{group_id}/leave", response=responses(GroupMembershipOut), summary="Leave")
 def group_leave(request: HttpRequest, group_id: Id) -> GroupMember:
     return services.group_leave(viewer=viewer(request), group_id=group_id)
 
 
 @router.post(
     "/groups/{group_id}/facilitators",
-    response=responses(MembershipOut),
+    response=responses(GroupMembershipOut),
     summary="Make a member a facilitator, or a facilitator a member again",
 )
 def group_facilitator(request: HttpRequest, group_id: Id, payload: FacilitatorIn) -> GroupMember:

@@ -89,7 +89,7 @@ class DeclineIn(Schema):
     in_person: Flag = False
 
 
-class StatusIn(Schema):
+class IntroductionStatusIn(Schema):
     status: str = Field(..., max_length=16)
     met_on: date | None = None
     reason: str = Field("", max_length=2000)
@@ -222,7 +222,7 @@ def introduction_decline(
     summary="Record that they met, that it is ongoing, or that it didn't work out",
 )
 def introduction_status(
-    request: HttpRequest, introduction_id: Id, payload: StatusIn
+    request: HttpRequest, introduction_id: Id, payload: IntroductionStatusIn
 ) -> dict[str, Any]:
     services.introduction_status_set(
         viewer=viewer(request),

@@ -109,7 +109,7 @@ class ContactIn(Schema):
     note: str = Field("", max_length=2000)
 
 
-class ReviewIn(Schema):
+class PlanReviewIn(Schema):
     summary: str = Field("", max_length=5000)
     next_review_on: date | None = None
 
@@ -245,7 +245,7 @@ def contact_add(request: HttpRequest, plan_id: Id, payload: ContactIn) -> Any:
 
 
 @router.post("/plans/{plan_id}/reviews", response=responses(IdOut, 201), summary="Record a review")
-def review_add(request: HttpRequest, plan_id: Id, payload: ReviewIn) -> Any:
+def review_add(request: HttpRequest, plan_id: Id, payload: PlanReviewIn) -> Any:
     review = plans.plan_review_record(
         viewer=viewer(request),
         plan_id=plan_id,

@@ -107,7 +107,7 @@ class SpendRow(Schema):
         return spend.recorded_by.display_name
 
 
-class BudgetOut(Schema):
+class PersonalBudgetOut(Schema):
     membership_id: int
     name: str
     number: str
@@ -135,7 +135,7 @@ class SpendIn(Schema):
     spent_on: date
 
 
-class BudgetIn(Schema):
+class PersonalBudgetIn(Schema):
     number: str = Field(..., max_length=20)
     amount_pence: Pence
     reason: str = Field("", max_length=300)
@@ -273,7 +273,7 @@ def pool_close(request: HttpRequest, pool_id: Id) -> dict[str, Any]:
 
 
 class BudgetPage(Schema):
-    items: list[BudgetOut]
+    items: list[PersonalBudgetOut]
     count: int
     page: int
     pages: int
@@ -304,7 +304,7 @@ def budget_list(
 
 @router.get(
     "/organisations/{organisation_id}/budgets/mine",
-    response=responses(BudgetOut | None),
+    response=responses(PersonalBudgetOut | None),
     summary="My own personal budget (null if none is recorded)",
 )
 def budget_mine(request: HttpRequest, organisation_id: Id) -> Any:
@@ -314,10 +314,10 @@ def budget_mine(request: HttpRequest, organisation_id: Id) -> Any:
 
 @router.post(
     "/organisations/{organisation_id}/budgets",
-    response=responses(BudgetOut, 201),
+    response=responses(PersonalBudgetOut, 201),
     summary="Record a personal budget allocated to a member (coordinators)",
 )
-def budget_allocate(request: HttpRequest, organisation_id: Id, payload: BudgetIn) -> Any:
+def budget_allocate(request: HttpRequest, organisation_id: Id, payload: PersonalBudgetIn) -> Any:
     who = viewer(request)
     transfer = _pence_field(
         lambda: services.budget_allocate(

@@ -104,7 +104,7 @@ class OutcomeIn(Schema):
     score: int | None = Field(None, ge=-1000, le=1000, strict=True)
 
 
-class CloseIn(Schema):
+class ReferralCloseIn(Schema):
     summary: str = Field("", max_length=2000)
 
 
@@ -248,7 +248,7 @@ def referral_outcome(request: HttpRequest, referral_id: Id, payload: OutcomeIn) 
 @router.post(
     "/referrals/{referral_id}/close", response=responses(ReferralOut), summary="Close a referral"
 )
-def referral_close(request: HttpRequest, referral_id: Id, payload: CloseIn) -> Referral:
+def referral_close(request: HttpRequest, referral_id: Id, payload: ReferralCloseIn) -> Referral:
     return _loaded(
         services.referral_close(
             viewer=viewer(request), referral_id=referral_id, summary=payload.summary
