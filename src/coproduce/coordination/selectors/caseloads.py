@@ -32,7 +32,7 @@ from coproduce.coordination.models import (
 )
 from coproduce.errors import NotFound
 from coproduce.people import permissions
-from coproduce.people.models import Membership, MembershipStatus, Role
+from coproduce.people.models import Membership, MembershipStatus, Organisation, Role
 from coproduce.people.permissions import Viewer
 
 
@@ -186,3 +186,9 @@ def my_plans(*, viewer: Viewer) -> QuerySet[Plan]:
     return Plan.objects.filter(
         membership__person_id=viewer.person_id, status=PlanStatus.ACTIVE
     ).select_related("organisation", "coordinator__person")
+
+
+def organisations_where(*, viewer: Viewer, permission: str) -> QuerySet[Organisation]:
+    """The organisations in which the viewer holds ``permission``, by name (the coordination
+    home page's lists)."""
+    return Organisation.objects.filter(pk__in=viewer.organisation_ids(permission)).order_by("name")

@@ -18,6 +18,7 @@ from coproduce.coordination.selectors.caseloads import (
     caseload_summary,
     coordinators_of,
     my_plans,
+    organisations_where,
 )
 from coproduce.coordination.selectors.introductions import introductions_needing_follow_up
 from coproduce.coordination.services import caseloads
@@ -38,13 +39,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """Where coordination starts for everyone: your own plan, and for coordinators and
     managers the caseloads of each organisation they coordinate in."""
     viewer = viewer_of(request)
-    coordinating = Organisation.objects.filter(
-        pk__in=viewer.organisation_ids("coordination.coordinate")
-    ).order_by("name")
+    coordinating = organisations_where(viewer=viewer, permission="coordination.coordinate")
     managing = set(viewer.organisation_ids("coordination.manage"))
-    taking_part = Organisation.objects.filter(
-        pk__in=viewer.organisation_ids("coordination.take_part")
-    ).order_by("name")
+    taking_part = organisations_where(viewer=viewer, permission="coordination.take_part")
     return render(
         request,
         "coordination/home.html",
