@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "coproduce.timebank",
     "coproduce.directory",
     "coproduce.coordination",
+    "coproduce.audit",
     "coproduce.budgeting",
     "coproduce.api",
 ]

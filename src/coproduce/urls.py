@@ -12,6 +12,7 @@ urlpatterns = [
     path("timebank/", include("coproduce.timebank.urls")),
     path("directory/", include("coproduce.directory.urls")),
     path("coordination/", include("coproduce.coordination.urls")),
+    path("audit/", include("coproduce.audit.urls")),
     path("budgeting/", include("coproduce.budgeting.urls")),
     path("openreferral/", include("coproduce.directory.openreferral_urls")),
     path("api/v1/", api.urls),

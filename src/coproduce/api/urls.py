@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from coproduce.api.docs import VendoredSwagger
+from coproduce.audit.api import router as audit_router
 from coproduce.budgeting.api import router as budgeting_router
 from coproduce.coordination.api import router as coordination_router
 from coproduce.directory.api import router as directory_router
@@ -25,7 +26,8 @@ api = NinjaAPI(
     version="1",
     description=(
         "People, organisations and memberships; the time bank; the asset directory; "
-        "participatory budgeting. Authenticate with `Authorization: Bearer <token>` "
+        "co-production audits; participatory budgeting. "
+        "Authenticate with `Authorization: Bearer <token>` "
         "(create a token on your profile page or with `coproduce token create`). "
         'Every error is `{"error": {"code", "message", "field"}}`.'
     ),
@@ -87,4 +89,5 @@ api.add_router("/", people_router)
 api.add_router("/timebank/", timebank_router)
 api.add_router("/directory/", directory_router)
 api.add_router("/coordination/", coordination_router)
+api.add_router("/audit/", audit_router)
 api.add_router("/budgeting/", budgeting_router)

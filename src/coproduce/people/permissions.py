@@ -67,6 +67,10 @@ ABILITIES: dict[str, frozenset[str]] = {
     "coordination.coordinate": COORDINATORS_UP,
     "coordination.manage": MANAGERS_UP,
     "coordination.run_groups": STAFF_UP,
+    # audit (results are aggregates, suppressed below the round's threshold)
+    "audit.view": EVERYONE_ACTIVE,
+    "audit.enter_paper": STAFF_UP,
+    "audit.run": MANAGERS_UP,
     # budgeting
     "budgeting.view": EVERYONE_ACTIVE,
     "budgeting.propose": MEMBERS_UP,

@@ -11,7 +11,7 @@ from types import ModuleType
 from coproduce.framework.navigation import NavItem, Panel
 from coproduce.people.permissions import Viewer
 
-APPS_WITH_NAVIGATION = ("people", "timebank", "directory", "coordination", "budgeting")
+APPS_WITH_NAVIGATION = ("people", "timebank", "directory", "coordination", "audit", "budgeting")
 
 
 def _modules() -> list[ModuleType]:

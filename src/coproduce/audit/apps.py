@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "coproduce.audit"
+    label = "audit"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Co-production audit"
