@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from coproduce.audit import demo, scoring
+from coproduce.audit.models import Action, Barrier, Respondent, Round
+from coproduce.audit.selectors.rounds import round_instrument, round_is_open
+from coproduce.people import demo as people_demo
+
+
+def _result(round_: Round) -> scoring.Result:
+    responses = [
+        scoring.Response(
+            respondent=str(r.pk),
+            group=r.group,
+            answers={a.item_code: a.value for a in r.answers.all()},
+            ladder=r.ladder_rung or None,
+        )
+        for r in Respondent.objects.filter(round=round_, submitted_at__isnull=False)
+    ]
+    return scoring.score(round_instrument(round_), responses, threshold=round_.threshold)
+
+
+def test_demo_loads_two_closed_rounds_a_year_apart_with_a_plan_and_is_idempotent(
+    db: Any,
+) -> None:
+    people_demo.load(stdout=io.StringIO(), people=60)
+    out = io.StringIO()
+    demo.load(stdout=out)
+    assert "two completed rounds" in out.getvalue()
+    last, this = Round.objects.filter(service=demo.SERVICE).order_by("closes_on")
+    assert this.closes_on - last.closes_on == timedelta(days=365)
+    assert not round_is_open(last) and not round_is_open(this)
+    assert this.closes_on < timezone.localdate()
+    for round_ in (last, this):
+        staff = round_.respondents.filter(group="staff", submitted_at__isnull=False).count()
+        members = round_.respondents.filter(group="member", submitted_at__isnull=False).count()
+        assert staff >= 8 and members >= 12
+        result = _result(round_)
+        peer = next(row for row in result.sections if row.code == "peer_support")
+        assert peer.gap is not None and peer.gap > 0  # staff rate it higher than members
+    # The gap on peer support narrows after the first action plan.
+    gaps = [
+        next(row for row in _result(r).sections if row.code == "peer_support").gap
+        for r in (last, this)
+    ]
+    assert gaps[1] < gaps[0]
+    statuses = set(Action.objects.filter(round=this).values_list("status", flat=True))
+    assert {"open", "doing"} <= statuses
+    assert set(Action.objects.filter(round=last).values_list("status", flat=True)) >= {"done"}
+    assert Barrier.objects.filter(round=this).count() == len(demo.BARRIERS)
+    counts = (Round.objects.count(), Respondent.objects.count(), Action.objects.count())
+    again = io.StringIO()
+    demo.load(stdout=again)
+    assert again.getvalue() == "Audit: already loaded.\n"
+    assert (Round.objects.count(), Respondent.objects.count(), Action.objects.count()) == counts
