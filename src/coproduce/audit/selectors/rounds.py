@@ -97,7 +97,7 @@ def round_summary(round: Round) -> dict[str, GroupCounts]:
 
 
 def round_status(round: Round, *, today: date | None = None) -> str:
-    """"open", "closed" or "not yet open", in words for the pages."""
+    """The round's status in words for the pages: open, closed or not yet open."""
     today = today or timezone.localdate()
     if round.closed_at is not None or today > round.closes_on:
         return "closed"
