@@ -78,3 +78,27 @@ def link_for(world: Any, round: Round, group: str = "member") -> tuple[Responden
         viewer=world.viewer("manager"), round_id=round.pk, group=group, count=1
     )
     return respondent, token
+
+
+def closed_round_with_answers(
+    world: Any,
+    staff: list[dict[str, int | None]],
+    member: list[dict[str, int | None]],
+    *,
+    days_ago: int = 10,
+    **overrides: Any,
+) -> Round:
+    """A round that closed ``days_ago`` days back (open for a fortnight before), with paper
+    answers entered while it was open."""
+    today = timezone.localdate()
+    fields: dict[str, Any] = {
+        "opens_on": today - timedelta(days=days_ago + 14),
+        "closes_on": today - timedelta(days=days_ago),
+    }
+    fields.update(overrides)
+    found = round_for(world, **fields)
+    if staff:
+        paper_responses(world, found, "staff", staff)
+    if member:
+        paper_responses(world, found, "member", member)
+    return found

@@ -165,11 +165,12 @@ def _response_save(
     _open_or_refuse(found, today)
     instrument = round_instrument(found)
     checked, rung = _validated(instrument, answers, ladder)
+    existing = {a.item_code: a for a in respondent.answers.all()}
     if submit:
         # An item left blank is "don't know": the sent questionnaire has a row for each.
         for item in instrument.items():
-            checked.setdefault(item.code, None)
-    existing = {a.item_code: a for a in respondent.answers.all()}
+            if item.code not in existing:
+                checked.setdefault(item.code, None)
     changed = []
     for code, value in checked.items():
         answer = existing.get(code)
