@@ -4,6 +4,8 @@ screen-reader user gets the numbers and the page needs no script (the CSP allows
 
 from __future__ import annotations
 
+import math
+import textwrap
 from collections.abc import Sequence
 from html import escape
 
@@ -105,8 +107,6 @@ def _radar_marker(kind: str, x: float, y: float) -> str:
 
 
 def _radar_label_lines(label: str, width: int = 22) -> list[str]:
-    import textwrap
-
     return textwrap.wrap(label, width) or [""]
 
 
@@ -126,8 +126,6 @@ def radar_chart(
     Series differ by dash pattern and marker shape, not colour. A series with a missing value
     (None) draws no line, only markers where it has values; its table cells read ``missing``.
     Axis labels are SVG text wrapped over lines, so every spoke is named on the chart too."""
-    import math
-
     title_e = escape(title)
     if not axes or not series:
         return mark_safe(  # noqa: S308 - the title is escaped
