@@ -8,21 +8,15 @@ from django.utils import timezone
 
 from coproduce.audit import demo, scoring
 from coproduce.audit.models import Action, Barrier, Respondent, Round
+from coproduce.audit.selectors.results import round_responses
 from coproduce.audit.selectors.rounds import round_instrument, round_is_open
 from coproduce.people import demo as people_demo
 
 
 def _result(round_: Round) -> scoring.Result:
-    responses = [
-        scoring.Response(
-            respondent=str(r.pk),
-            group=r.group,
-            answers={a.item_code: a.value for a in r.answers.all()},
-            ladder=r.ladder_rung or None,
-        )
-        for r in Respondent.objects.filter(round=round_, submitted_at__isnull=False)
-    ]
-    return scoring.score(round_instrument(round_), responses, threshold=round_.threshold)
+    return scoring.score(
+        round_instrument(round_), round_responses(round_), threshold=round_.threshold
+    )
 
 
 def test_demo_loads_two_closed_rounds_a_year_apart_with_a_plan_and_is_idempotent(

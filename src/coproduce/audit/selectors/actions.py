@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from coproduce.audit import scoring
 from coproduce.audit.instruments import Instrument
-from coproduce.audit.models import Action, ActionStatus, Answer, Barrier, Respondent, Round
+from coproduce.audit.models import Action, ActionStatus, Barrier, Round
+from coproduce.audit.selectors.results import round_responses
 from coproduce.errors import NotFound
 from coproduce.people import permissions
 from coproduce.people.models import Membership, MembershipStatus, Role
@@ -86,22 +87,8 @@ def previous_actions(round_: Round) -> QuerySet[Action]:
 
 
 def round_score(round_: Round, instrument: Instrument) -> scoring.Result:
-    """The round's result from its submitted questionnaires (two queries)."""
-    respondents = Respondent.objects.filter(
-        round=round_, submitted_at__isnull=False
-    ).prefetch_related(
-        Prefetch("answers", queryset=Answer.objects.only("respondent_id", "item_code", "value"))
-    )
-    responses = [
-        scoring.Response(
-            respondent=str(respondent.pk),
-            group=respondent.group,
-            answers={answer.item_code: answer.value for answer in respondent.answers.all()},
-            ladder=respondent.ladder_rung or None,
-        )
-        for respondent in respondents
-    ]
-    return scoring.score(instrument, responses, threshold=round_.threshold)
+    """The round's result from its submitted questionnaires."""
+    return scoring.score(instrument, round_responses(round_), threshold=round_.threshold)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from coproduce.audit import instruments
 from coproduce.audit.models import Group, Respondent, Round
 from coproduce.errors import NotFound
 from coproduce.people import permissions
+from coproduce.people.models import Membership, MembershipStatus
 from coproduce.people.permissions import Viewer
 
 
@@ -104,3 +105,16 @@ def round_status(round: Round, *, today: date | None = None) -> str:
     if today < round.opens_on:
         return "not yet open"
     return "open"
+
+
+def invite_candidates(round: Round) -> QuerySet[Membership]:
+    """Active memberships of the round's organisation whose person is not yet invited, by name."""
+    invited = Respondent.objects.filter(round=round, person__isnull=False).values("person_id")
+    return (
+        Membership.objects.filter(
+            organisation_id=round.organisation_id, status=MembershipStatus.ACTIVE
+        )
+        .exclude(person_id__in=invited)
+        .select_related("person")
+        .order_by("person__full_name", "pk")
+    )

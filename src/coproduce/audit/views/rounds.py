@@ -12,14 +12,14 @@ from django.urls import URLPattern, path, reverse
 
 from coproduce.audit.forms_instruments import ConfirmForm
 from coproduce.audit.forms_rounds import InviteForm, LinksForm, RoundOpenForm
-from coproduce.audit.models import Respondent
 from coproduce.audit.selectors import instruments as instrument_selectors
 from coproduce.audit.selectors import rounds as selectors
+from coproduce.audit.selectors.answering import invitation_for
 from coproduce.audit.services import rounds as services
 from coproduce.framework.forms import form_data, form_submit
 from coproduce.framework.pagination import paginate
 from coproduce.people import permissions
-from coproduce.people.models import Membership, MembershipStatus, Organisation
+from coproduce.people.models import Organisation
 from coproduce.people.permissions import viewer_of
 
 INVITE_LIMIT = 200
@@ -93,11 +93,7 @@ def round_open(request: HttpRequest, organisation_id: int) -> HttpResponse:
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     found = selectors.access_round(viewer, round_id=round_id)
-    mine = (
-        Respondent.objects.filter(round=found, person=viewer.person).first()
-        if viewer.person is not None
-        else None
-    )
+    mine = invitation_for(viewer, found)
     return render(
         request,
         "audit/round_detail.html",
@@ -142,15 +138,7 @@ def round_close(request: HttpRequest, round_id: int) -> HttpResponse:
 def round_invite(request: HttpRequest, round_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     found = selectors.access_round(viewer, round_id=round_id, ability="audit.run")
-    invited = Respondent.objects.filter(round=found, person__isnull=False).values("person_id")
-    candidates = (
-        Membership.objects.filter(
-            organisation_id=found.organisation_id, status=MembershipStatus.ACTIVE
-        )
-        .exclude(person_id__in=invited)
-        .select_related("person")
-        .order_by("person__full_name", "pk")
-    )
+    candidates = selectors.invite_candidates(found)
     total = candidates.count()
     choices = [
         (m.person_id, f"{m.person.full_name} ({m.get_role_display().lower()})")
