@@ -33,10 +33,10 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist worksteal -q
 
 pytest-postgres: install
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 -q -m "not browser"
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -n 2 --dist worksteal -q -m "not browser"
 
 test: lint typecheck pytest
 	@if [ -n "$$COPRODUCE_TEST_POSTGRES" ]; then $(MAKE) --no-print-directory pytest-postgres; \

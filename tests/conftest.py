@@ -26,6 +26,10 @@ def _fast_and_quiet(settings: Any) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.AXES_ENABLED = True
+    # WhiteNoise scans every static file each time a test Client builds its middleware
+    # (about 30 ms, thousands of times a run); looking files up per request is the same
+    # answer for a test.
+    settings.WHITENOISE_AUTOREFRESH = True
     # Tasks (notification emails) run in the process that enqueues them, after commit.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -105,7 +109,10 @@ _DATABASE_FIXTURES = {
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On the PostgreSQL run (``make pytest-postgres``), leave out the tests that never touch a
-    database: SQLite's run has already run them, and a second run proves nothing new."""
+    database, and those marked ``sqlite_run`` (slow, and about who may do what or about the
+    whole demo rather than the database): SQLite's run has already run them, and a second run
+    proves nothing new. It keeps every other test that touches the database, the API fuzzer
+    and the hostile-input walk over every page among them."""
     import os
 
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -114,7 +121,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     dropped: list[pytest.Item] = []
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        if item.get_closest_marker("django_db") or fixtures & _DATABASE_FIXTURES:
+        if item.get_closest_marker("sqlite_run"):
+            dropped.append(item)
+        elif item.get_closest_marker("django_db") or fixtures & _DATABASE_FIXTURES:
             kept.append(item)
         else:
             dropped.append(item)

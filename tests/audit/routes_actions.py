@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from coproduce.audit.services.actions import action_add
 from tests.audit.factories import round_for
-from tests.matrix import ALL_ROLES, MANAGERS_UP, STAFF_UP, Route
+from tests.matrix import ALL_ROLES, MANAGERS_UP, STAFF_UP, ApiRoute, Route
 
 
 def _round(world: Any) -> dict[str, int]:
@@ -64,5 +64,45 @@ ROUTES: list[Route] = [
         method="post",
         data=lambda w: {"description": "Monitoring counts only paid staff's sessions."},
         ok_status=302,
+    ),
+]
+
+
+def _p(path: str) -> str:
+    return f"/api/v1/audit{path}"
+
+
+def _round_path(tail: str) -> Any:
+    return lambda w: _p(f"/rounds/{round_for(w).pk}/{tail}")
+
+
+API_ROUTES: list[ApiRoute] = [
+    ApiRoute(
+        "/audit/rounds/{round_id}/weakest-items", _round_path("weakest-items"), allowed=ALL_ROLES
+    ),
+    ApiRoute("/audit/rounds/{round_id}/actions", _round_path("actions"), allowed=ALL_ROLES),
+    ApiRoute(
+        "/audit/rounds/{round_id}/actions",
+        _round_path("actions"),
+        allowed=MANAGERS_UP,
+        method="post",
+        data=_new_action,
+        ok_status=201,
+    ),
+    ApiRoute(
+        "/audit/actions/{action_id}",
+        lambda w: _p(f"/actions/{_action(w)['action_id']}"),
+        allowed=MANAGERS_UP,
+        method="post",
+        data=lambda w: {"status": "doing", "progress_note": "Started."},
+    ),
+    ApiRoute("/audit/rounds/{round_id}/barriers", _round_path("barriers"), allowed=ALL_ROLES),
+    ApiRoute(
+        "/audit/rounds/{round_id}/barriers",
+        _round_path("barriers"),
+        allowed=STAFF_UP,
+        method="post",
+        data=lambda w: {"description": "Monitoring counts only paid staff's sessions."},
+        ok_status=201,
     ),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from tests.audit.factories import round_for
-from tests.matrix import ALL_ROLES, MANAGERS_UP, Route
+from tests.matrix import ALL_ROLES, MANAGERS_UP, ApiRoute, Route
 
 
 def _org(world: Any) -> dict[str, int]:
@@ -68,5 +68,61 @@ ROUTES: list[Route] = [
         allowed=MANAGERS_UP,
         method="post",
         data=lambda w: {"group": "member", "count": 3},
+    ),
+    Route("audit:csv_upload", kwargs=_round, allowed=MANAGERS_UP),
+    Route(
+        "audit:csv_upload",
+        kwargs=_round,
+        allowed=MANAGERS_UP,
+        method="post",
+        data=lambda w: {"text": "respondent,group,item,answer\nP1,member,ASSETS1,4\n"},
+        ok_status=302,
+    ),
+]
+
+
+def _p(path: str) -> str:
+    return f"/api/v1/audit{path}"
+
+
+def _new_round_json(world: Any) -> dict[str, Any]:
+    return {**_new_round(world), "threshold": 5}
+
+
+API_ROUTES: list[ApiRoute] = [
+    ApiRoute("/audit/rounds", lambda w: _p("/rounds"), any_signed_in=True),
+    ApiRoute(
+        "/audit/rounds/{round_id}",
+        lambda w: _p(f"/rounds/{round_for(w).pk}"),
+        allowed=ALL_ROLES,
+    ),
+    ApiRoute(
+        "/audit/organisations/{organisation_id}/rounds",
+        lambda w: _p(f"/organisations/{w.org.pk}/rounds"),
+        allowed=MANAGERS_UP,
+        method="post",
+        data=_new_round_json,
+        ok_status=201,
+    ),
+    ApiRoute(
+        "/audit/rounds/{round_id}/close",
+        lambda w: _p(f"/rounds/{round_for(w).pk}/close"),
+        allowed=MANAGERS_UP,
+        method="post",
+    ),
+    ApiRoute(
+        "/audit/rounds/{round_id}/invitations",
+        lambda w: _p(f"/rounds/{round_for(w).pk}/invitations"),
+        allowed=MANAGERS_UP,
+        method="post",
+        data=lambda w: {"person_ids": [w.people["member"].pk]},
+    ),
+    ApiRoute(
+        "/audit/rounds/{round_id}/links",
+        lambda w: _p(f"/rounds/{round_for(w).pk}/links"),
+        allowed=MANAGERS_UP,
+        method="post",
+        data=lambda w: {"group": "member", "count": 2},
+        ok_status=201,
     ),
 ]

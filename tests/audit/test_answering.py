@@ -137,7 +137,14 @@ def test_invitee_page_saves_resumes_and_sends(world: Any) -> None:
     assert 'value="4" required' not in resumed
     assert 'name="answer_ASSETS1" value="4"' in resumed
     assert 'name="answer_ASSETS1" value="4" id="id_answer_ASSETS1_3" checked' in resumed
-    sent = client.post(url, {"answer_ASSETS1": "4", "action": "send"})
+    # Sending saves, then asks once more: sent answers cannot change.
+    asked = client.post(url, {"answer_ASSETS1": "4", "action": "send"})
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert "Send your answers?" in page and "You answered 1 of " in page
+    respondent = Respondent.objects.get(round=round_, person=world.people["member"])
+    assert respondent.submitted_at is None
+    sent = client.post(url, {"action": "confirm"})
     assert sent.status_code == 302
     done = client.get(url)
     assert b"your answers are sent" in done.content
@@ -178,7 +185,11 @@ def test_link_page_is_public_and_single_use(world: Any) -> None:
         "evidence_text": "Staff asked us to help plan the garden.",
         "action": "send",
     }
-    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 200  # "Send your answers?"
+    respondent.refresh_from_db()
+    assert respondent.submitted_at is None
+    confirm = {"csrfmiddlewaretoken": csrf, "action": "confirm"}
+    assert client.post(url, confirm).status_code == 302
     respondent.refresh_from_db()
     assert respondent.submitted_at is not None
     evidence = Evidence.objects.get()

@@ -26,6 +26,7 @@ def test_demo_loads_two_closed_rounds_a_year_apart_with_a_plan_and_is_idempotent
     out = io.StringIO()
     demo.load(stdout=out)
     assert "two completed rounds" in out.getvalue()
+    assert "open now" in out.getvalue()
     last, this = Round.objects.filter(service=demo.SERVICE).order_by("closes_on")
     assert this.closes_on - last.closes_on == timedelta(days=365)
     assert not round_is_open(last) and not round_is_open(this)
@@ -52,3 +53,20 @@ def test_demo_loads_two_closed_rounds_a_year_apart_with_a_plan_and_is_idempotent
     demo.load(stdout=again)
     assert again.getvalue() == "Audit: already loaded.\n"
     assert (Round.objects.count(), Respondent.objects.count(), Action.objects.count()) == counts
+
+
+def test_demo_has_a_round_open_now_waiting_for_the_member_and_staff_logins(db: Any) -> None:
+    people_demo.load(stdout=io.StringIO(), people=60)
+    demo.load(stdout=io.StringIO())
+    open_round = Round.objects.get(service=demo.OPEN_SERVICE)
+    assert round_is_open(open_round)
+    for email in ("member@example.org", "staff@example.org"):
+        mine = open_round.respondents.get(person=people_demo.person(email))
+        assert mine.started_at is None and mine.submitted_at is None
+    coordinator = open_round.respondents.get(person=people_demo.person("coordinator@example.org"))
+    assert coordinator.started_at is not None and coordinator.submitted_at is None
+    sent = open_round.respondents.filter(submitted_at__isnull=False)
+    assert sent.filter(source="paper").count() == sum(demo.OPEN_PAPER.values())
+    assert sent.filter(source="link").count() == 1
+    invited_members = open_round.respondents.filter(source="login", group="member")
+    assert invited_members.count() == demo.OPEN_INVITED_MEMBERS + 1  # and the member login

@@ -88,7 +88,7 @@ def _view_name(path: str) -> str | None:
 
 
 def test_demo_pages_reached_by_links_fit_320_px(page: Any) -> None:
-    for app in ("people", "timebank", "directory", "budgeting"):
+    for app in ("people", "timebank", "directory", "budgeting", "audit"):
         module = import_module(f"coproduce.{app}.demo")
         if app == "people":
             module.load(stdout=io.StringIO(), people=60)

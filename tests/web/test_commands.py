@@ -25,6 +25,8 @@ def _counts() -> dict[str, int]:
     }
 
 
+# make demo loads the whole demo on SQLite; each app's demo test runs on PostgreSQL too.
+@pytest.mark.sqlite_run
 @pytest.mark.django_db(transaction=True)
 def test_demo_loads_once_and_loading_again_changes_nothing() -> None:
     out = io.StringIO()

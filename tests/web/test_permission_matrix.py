@@ -18,6 +18,9 @@ from coproduce.api.urls import api
 from tests.conftest import ROLES, build_world
 from tests.matrix import ApiRoute, Route
 
+# Who may open what does not depend on the database: the PostgreSQL run leaves this out.
+pytestmark = pytest.mark.sqlite_run
+
 # Django's admin has its own staff login and is for operators.
 EXEMPT_NAMESPACES = {"admin", "api"}
 

@@ -3,6 +3,11 @@ year's, both closed, answered on paper by staff and members — staff rating the
 than members do on peer support and on facilitating, the gap narrowing after the first action
 plan — with the barriers found and this year's action plan in progress.
 
+And one round open now, of the Riverside peer support group: the demo's member and member of
+staff are invited and have not answered yet (their questionnaires wait on their dashboards),
+the coordinator has saved half an answer, paper forms from the group's first meeting are in,
+and someone without an account has answered through a single-use link.
+
 Loading twice changes nothing (any round of the day service is the marker)."""
 
 from __future__ import annotations
@@ -19,10 +24,16 @@ from coproduce.audit.selectors.rounds import round_instrument
 from coproduce.audit.services import actions as action_services
 from coproduce.audit.services import answering, barriers, rounds
 from coproduce.people.demo import HOME, organisation, person
-from coproduce.people.models import Membership, MembershipStatus
+from coproduce.people.models import Membership, MembershipStatus, Role
 from coproduce.people.permissions import Viewer, viewer_for
 
 SERVICE = "Holy Cross day service"
+OPEN_SERVICE = "Riverside peer support group"
+# The open round invites these demo logins and this many other members; paper forms from
+# the group's first meeting are in already.
+OPEN_LOGINS = ("member@example.org", "staff@example.org", "coordinator@example.org")
+OPEN_INVITED_MEMBERS = 10
+OPEN_PAPER = {"member": 6, "staff": 3}
 
 # How each group tends to answer each feature (mean on the 1 to 5 scale), last year and this year.
 LEANINGS: dict[str, dict[str, tuple[float, float]]] = {
@@ -198,6 +209,60 @@ def _action_plan(
         )
 
 
+def _open_round(rng: random.Random, today: date) -> Round:
+    """A round open now: the demo logins invited and waiting, others answered."""
+    home = organisation(HOME)
+    manager = _viewer("manager@example.org")
+    opened = rounds.round_open(
+        viewer=manager,
+        organisation_id=home.pk,
+        service=OPEN_SERVICE,
+        title=f"Peer support group audit {today.year}",
+        opens_on=today - timedelta(days=5),
+        closes_on=today + timedelta(days=23),
+    )
+    logins = [person(email) for email in OPEN_LOGINS]
+    others = (
+        Membership.objects.filter(
+            organisation=home, status=MembershipStatus.ACTIVE, role=Role.MEMBER
+        )
+        .exclude(person__in=logins)
+        .order_by("pk")
+        .values_list("person_id", flat=True)[:OPEN_INVITED_MEMBERS]
+    )
+    rounds.round_invite(
+        viewer=manager, round_id=opened.pk, person_ids=[*(p.pk for p in logins), *others]
+    )
+    # The coordinator has started and saved, not sent.
+    answers, rung = _answer_sheets(rng, opened, "staff", 1, 1)[0]
+    half = dict(list(answers.items())[: len(answers) // 2])
+    answering.response_save(
+        viewer=_viewer("coordinator@example.org"), round_id=opened.pk, answers=half, today=today
+    )
+    # Paper forms from the group's first meeting, entered by staff.
+    staff = _viewer("staff@example.org")
+    for group, count in OPEN_PAPER.items():
+        for number, (answers, rung) in enumerate(
+            _answer_sheets(rng, opened, group, 1, count), start=1
+        ):
+            answering.paper_response_enter(
+                viewer=staff,
+                round_id=opened.pk,
+                group=group,
+                answers=answers,
+                ladder=rung,
+                label=f"PS-{group[0].upper()}{number:02d}",
+                today=today,
+            )
+    # Someone without an account answered through a single-use link.
+    _respondent, token = rounds.round_links_create(
+        viewer=manager, round_id=opened.pk, group="member", count=1
+    )[0]
+    answers, rung = _answer_sheets(rng, opened, "member", 1, 1)[0]
+    answering.link_response_save(token=token, answers=answers, ladder=rung, submit=True)
+    return opened
+
+
 @transaction.atomic
 def load(*, stdout: TextIO) -> None:
     if Round.objects.filter(organisation__slug=HOME, service=SERVICE).exists():
@@ -223,7 +288,8 @@ def load(*, stdout: TextIO) -> None:
     )
     _action_plan(last_year, LAST_YEAR_ACTIONS, barriers_found=False)
     _action_plan(this_year, ACTIONS, barriers_found=True)
+    _open_round(rng, today)
     stdout.write(
         "Audit: two completed rounds of the Holy Cross day service a year apart and an "
-        "action plan in progress.\n"
+        "action plan in progress; a round of the peer support group open now.\n"
     )

@@ -73,3 +73,31 @@ class InviteForm(forms.Form):
 class LinksForm(forms.Form):
     group = forms.ChoiceField(label="For", choices=Group.choices)
     count = forms.IntegerField(label="How many links", min_value=1, max_value=200, initial=10)
+
+
+CSV_LIMIT = 1_000_000  # bytes: a paper round of a few hundred forms is far smaller
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(
+        label="The CSV file",
+        help_text="Columns respondent, group, item, answer, with that heading row; "
+        "UTF-8, at most 1 MB.",
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > CSV_LIMIT:
+            raise forms.ValidationError("The file is larger than 1 MB. Split it into parts.")
+        try:
+            return str(upload.read().decode("utf-8-sig"))
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError(
+                "The file is not UTF-8 text. Save it from your spreadsheet as “CSV UTF-8”."
+            ) from error
+
+
+class CsvConfirmForm(forms.Form):
+    """The checked file, sent back once more: the service checks it again before saving."""
+
+    text = forms.CharField(widget=forms.HiddenInput, max_length=CSV_LIMIT, strip=False)

@@ -81,7 +81,7 @@ def previous_actions(round_: Round) -> QuerySet[Action]:
             round__service=round_.service,
             round__closes_on__lt=round_.closes_on,
         )
-        .select_related("owner", "round")
+        .select_related("owner", "round__instrument")
         .order_by("-round__closes_on", "due_on", "pk")
     )
 

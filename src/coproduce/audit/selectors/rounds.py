@@ -11,7 +11,7 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from coproduce.audit import instruments
+from coproduce.audit import instruments, scoring
 from coproduce.audit.models import Group, Respondent, Round
 from coproduce.errors import NotFound
 from coproduce.people import permissions
@@ -118,3 +118,35 @@ def invite_candidates(round: Round) -> QuerySet[Membership]:
         .select_related("person")
         .order_by("person__full_name", "pk")
     )
+
+
+@dataclass(frozen=True)
+class CsvPreview:
+    """What a paper CSV would add to a round, before anything is saved."""
+
+    responses: list[scoring.Response]
+    errors: list[scoring.RowError]
+    taken: list[str]  # respondent labels already in the round
+
+    @property
+    def staff(self) -> int:
+        return sum(1 for r in self.responses if r.group == Group.STAFF)
+
+    @property
+    def members(self) -> int:
+        return sum(1 for r in self.responses if r.group == Group.MEMBER)
+
+    @property
+    def saveable(self) -> bool:
+        return bool(self.responses) and not self.errors and not self.taken
+
+
+def csv_preview(round: Round, text: str) -> CsvPreview:
+    """Parse a paper CSV against the round's instrument: every bad row, and any respondent
+    label the round already holds. Nothing is written."""
+    responses, errors = scoring.responses_from_csv(text, round_instrument(round))
+    labels = [r.respondent[:120] for r in responses]
+    taken = sorted(
+        Respondent.objects.filter(round=round, label__in=labels).values_list("label", flat=True)
+    )
+    return CsvPreview(responses=responses, errors=errors, taken=taken)

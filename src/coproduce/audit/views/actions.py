@@ -26,13 +26,25 @@ from coproduce.people import permissions
 from coproduce.people.permissions import viewer_of
 
 
-def _rows(actions: list[Action], *, instrument: Instrument, today: date) -> list[dict[str, Any]]:
+def _rows(
+    actions: list[Action], *, instrument: Instrument | None, today: date
+) -> list[dict[str, Any]]:
+    """Each action with its item, looked up in ``instrument`` or, when None, in the instrument
+    of the action's own round (an earlier round may have used another version)."""
+    by_round: dict[int, Instrument] = {}
+
+    def item_of(action: Action) -> Any:
+        if not action.item_code:
+            return None
+        used = instrument
+        if used is None:
+            if action.round_id not in by_round:
+                by_round[action.round_id] = round_instrument(action.round)
+            used = by_round[action.round_id]
+        return used.item(action.item_code)
+
     return [
-        {
-            "action": action,
-            "item": instrument.item(action.item_code) if action.item_code else None,
-            "overdue": selectors.is_overdue(action, today),
-        }
+        {"action": action, "item": item_of(action), "overdue": selectors.is_overdue(action, today)}
         for action in actions
     ]
 
@@ -89,7 +101,7 @@ def action_plan(request: HttpRequest, round_id: int) -> HttpResponse:
             "weakest": weakest,
             "page": page,
             "rows": _rows(list(page.object_list), instrument=instrument, today=today),
-            "previous": _rows(previous, instrument=instrument, today=today),
+            "previous": _rows(previous, instrument=None, today=today),
         },
         status=400 if form is not None and form.errors else 200,
     )

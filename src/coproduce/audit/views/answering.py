@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
 from coproduce.audit.forms_answering import EvidenceForm, PaperForm, QuestionnaireForm
+from coproduce.audit.forms_instruments import ConfirmForm
 from coproduce.audit.models import Respondent, Round, Source
 from coproduce.audit.selectors import answering as selectors
 from coproduce.audit.selectors.rounds import access_round, round_instrument, round_is_open
@@ -33,9 +34,13 @@ def _questionnaire(
     *,
     respondent: Respondent,
     save: Any,
+    send: Any,
     with_evidence: bool,
 ) -> HttpResponse:
-    """The questionnaire page of one respondent, shared by the invitee's and the link's."""
+    """The questionnaire page of one respondent, shared by the invitee's and the link's.
+
+    "Send my answers" saves them and asks once more, since sent answers cannot change; the
+    confirmation (``action=confirm``) sends what is saved."""
     found: Round = respondent.round
     if respondent.submitted_at is not None:
         return render(
@@ -49,6 +54,11 @@ def _questionnaire(
             status=409 if request.method == "POST" else 200,
         )
     instrument = round_instrument(found)
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        confirm = ConfirmForm(form_data(request))
+        if form_submit(request, confirm, lambda _d: send()) is not None:
+            return redirect(request.path)
+        return _confirm_page(request, respondent, instrument, confirm, status=400)
     form = QuestionnaireForm(
         form_data(request),
         instrument=instrument,
@@ -56,20 +66,50 @@ def _questionnaire(
         ladder=respondent.ladder_rung,
         with_evidence=with_evidence,
     )
-    saved = form_submit(request, form, save, fields=_EVIDENCE_FIELDS)
+    saved = form_submit(
+        request, form, lambda d: save({**d, "submit": False}), fields=_EVIDENCE_FIELDS
+    )
     if saved is not None:
-        if saved.submitted_at is None:
-            messages.success(
-                request,
-                "Your answers are saved. Come back to finish them before the round closes on "
-                f"{long_date(found.closes_on)}.",
-            )
+        if form.cleaned_data["submit"]:
+            return _confirm_page(request, saved, instrument, ConfirmForm())
+        messages.success(
+            request,
+            "Your answers are saved. Come back to finish them before the round closes on "
+            f"{long_date(found.closes_on)}.",
+        )
         return redirect(request.path)
     return render(
         request,
         "audit/respond.html",
         {"round": found, "form": form, "instrument": instrument, "closed": False},
         status=400 if form.errors else 200,
+    )
+
+
+def _confirm_page(
+    request: HttpRequest,
+    respondent: Respondent,
+    instrument: Any,
+    form: ConfirmForm,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    """Before sending: how much is answered, and that sent answers cannot change."""
+    answers = selectors.respondent_answers(respondent)
+    items = instrument.items()
+    answered = sum(1 for item in items if answers.get(item.code) is not None)
+    return render(
+        request,
+        "audit/respond_confirm.html",
+        {
+            "round": respondent.round,
+            "form": form,
+            "answered": answered,
+            "total": len(items),
+            "dont_know": len(items) - answered,
+            "ladder": bool(respondent.ladder_rung) or instrument.ladder is None,
+        },
+        status=status,
     )
 
 
@@ -93,6 +133,9 @@ def respond(request: HttpRequest, round_id: int) -> HttpResponse:
             submit=d["submit"],
             evidence_item=d.get("evidence_item", ""),
             evidence_text=d.get("evidence_text", ""),
+        ),
+        send=lambda: services.response_save(
+            viewer=viewer, round_id=found.pk, answers={}, submit=True
         ),
     )
 
@@ -122,6 +165,7 @@ def respond_link(request: HttpRequest, token: str) -> HttpResponse:
             evidence_item=d.get("evidence_item", ""),
             evidence_text=d.get("evidence_text", ""),
         ),
+        send=lambda: services.link_response_save(token=token, answers={}, submit=True),
     )
 
 

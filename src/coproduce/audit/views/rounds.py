@@ -11,7 +11,13 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 
 from coproduce.audit.forms_instruments import ConfirmForm
-from coproduce.audit.forms_rounds import InviteForm, LinksForm, RoundOpenForm
+from coproduce.audit.forms_rounds import (
+    CsvConfirmForm,
+    CsvUploadForm,
+    InviteForm,
+    LinksForm,
+    RoundOpenForm,
+)
 from coproduce.audit.selectors import instruments as instrument_selectors
 from coproduce.audit.selectors import rounds as selectors
 from coproduce.audit.selectors.answering import invitation_for
@@ -204,6 +210,49 @@ def round_links(request: HttpRequest, round_id: int) -> HttpResponse:
     )
 
 
+@login_required
+def csv_upload(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Paper answers typed into a spreadsheet: upload, see what would be saved and every bad
+    row, then save all of it or nothing."""
+    viewer = viewer_of(request)
+    found = selectors.access_round(viewer, round_id=round_id, ability="audit.run")
+    confirming = request.method == "POST" and "text" in request.POST
+    upload = CsvUploadForm(None if confirming else form_data(request), request.FILES or None)
+    confirm = CsvConfirmForm(form_data(request) if confirming else None)
+    saved = form_submit(
+        request,
+        confirm,
+        lambda d: services.round_csv_import(viewer=viewer, round_id=round_id, text=d["text"]),
+        fields={"text": "file"},  # shown at the top: the hidden copy is not for typing in
+    )
+    if saved is not None:
+        messages.success(
+            request,
+            f"{len(saved)} paper {'form is' if len(saved) == 1 else 'forms are'} saved "
+            "as sent answers.",
+        )
+        return redirect("audit:round_detail", round_id=round_id)
+    preview = None
+    if not confirming and request.method == "POST" and upload.is_valid():
+        text = upload.cleaned_data["file"]
+        preview = selectors.csv_preview(found, text)
+        confirm = CsvConfirmForm(initial={"text": text})
+    return render(
+        request,
+        "audit/csv_upload.html",
+        {
+            "round": found,
+            "upload": upload,
+            "confirm": confirm,
+            "preview": preview,
+            "errors_shown": preview.errors[:100] if preview else [],
+            "instrument": selectors.round_instrument(found),
+            "cancel_url": reverse("audit:round_detail", args=[round_id]),
+        },
+        status=400 if upload.errors or confirm.errors else 200,
+    )
+
+
 urlpatterns: list[URLPattern] = [
     path("", home, name="home"),
     path("organisations/<int:organisation_id>/rounds/open/", round_open, name="round_open"),
@@ -211,4 +260,5 @@ urlpatterns: list[URLPattern] = [
     path("rounds/<int:round_id>/close/", round_close, name="round_close"),
     path("rounds/<int:round_id>/invite/", round_invite, name="round_invite"),
     path("rounds/<int:round_id>/links/", round_links, name="round_links"),
+    path("rounds/<int:round_id>/csv/", csv_upload, name="csv_upload"),
 ]
