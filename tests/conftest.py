@@ -109,10 +109,10 @@ _DATABASE_FIXTURES = {
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On the PostgreSQL run (``make pytest-postgres``), leave out the tests that never touch a
-    database, and those marked ``sqlite_run`` (slow, and about who may do what or about the
-    whole demo rather than the database): SQLite's run has already run them, and a second run
-    proves nothing new. It keeps every other test that touches the database, the API fuzzer
-    and the hostile-input walk over every page among them."""
+    database, and those marked ``sqlite_run``: the walks over every route (the permission
+    matrix, hostile input, the API fuzzer) and the whole-demo load, which are slow and about
+    the pages rather than the database. SQLite's run has already run them. Every other test
+    that touches the database runs again on PostgreSQL."""
     import os
 
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):

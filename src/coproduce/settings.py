@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "coproduce.directory",
     "coproduce.coordination",
     "coproduce.audit",
+    "coproduce.impact",
     "coproduce.budgeting",
     "coproduce.api",
 ]

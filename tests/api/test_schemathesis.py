@@ -39,7 +39,9 @@ from coproduce.timebank import services as timebank_services
 from tests.conftest import World
 from tests.directory.conftest import build_asset
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+# The fuzzer runs in the SQLite run (every operation, every time); the PostgreSQL run keeps
+# each app's own API and view tests, which reach the same queries.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow, pytest.mark.sqlite_run]
 
 CHECKS = [
     not_a_server_error,

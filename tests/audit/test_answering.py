@@ -175,6 +175,9 @@ def test_link_page_is_public_and_single_use(world: Any) -> None:
     url = reverse("audit:respond_link", args=[token])
     page = client.get(url)
     assert page.status_code == 200
+    # The token is the key: the page is not cached and its address is not sent elsewhere.
+    assert "no-store" in page["Cache-Control"]
+    assert page["Referrer-Policy"] == "same-origin"
     csrf = client.cookies["csrftoken"].value
     # without the CSRF token the post is refused
     assert client.post(url, {"answer_ASSETS1": "3", "action": "send"}).status_code == 403

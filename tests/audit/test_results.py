@@ -119,9 +119,25 @@ def test_pdf_holds_the_table_and_the_charts(world: World) -> None:
     data = selectors.round_result(world.viewer("manager"), found.pk)
     pdf = results_pdf(data)
     assert pdf.startswith(b"%PDF")
-    assert b"Solid line: staff. Dashed line: members." in pdf  # the radar chart's legend
+    # Two features answered: too few for a radar, which says so rather than draw a line.
+    assert b"Too few features have scores shown" in pdf
     assert b"black bars staff" in pdf  # the bar chart's legend
     assert b"Not shown: fewer than 5 responses" in pdf
+    wide = {"ASSETS1": 4, "CAPABILITIES1": 3, "MUTUALITY1": 4, "PEER1": 2}
+    # Four members: no line for them (a line through made-up points would mislead).
+    staff_only = results_pdf(
+        selectors.round_result(
+            world.viewer("manager"), closed_round_with_answers(world, [wide] * 5, [wide] * 4).pk
+        )
+    )
+    assert b"Solid line: staff." in staff_only and b"Dashed line" not in staff_only
+    assert b"No line for members: fewer than 5 responses." in staff_only
+    both = results_pdf(
+        selectors.round_result(
+            world.viewer("manager"), closed_round_with_answers(world, [wide] * 5, [wide] * 5).pk
+        )
+    )
+    assert b"Solid line: staff. Dashed line: members. Not on the chart" in both
     page = Client()
     page.force_login(world.people["member"].user)
     response = page.get(reverse("audit:results_pdf", args=[found.pk]))

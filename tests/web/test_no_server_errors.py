@@ -16,6 +16,10 @@ from tests.conftest import build_world
 from tests.matrix import Route
 from tests.web.test_permission_matrix import _api_routes, _routes
 
+# Hostile input is tried in the SQLite run; the PostgreSQL run keeps the apps' own bad-input
+# tests (tests/*/test_bad_input.py and the like).
+pytestmark = pytest.mark.sqlite_run
+
 HOSTILE = ["", "x" * 5000, "<script>alert(1)</script>", "-1", "9" * 30, "2026-13-45", "a\x00b"]
 RANK = ["admin", "manager", "coordinator", "staff", "member", "commissioner"]
 

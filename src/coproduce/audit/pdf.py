@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 from decimal import Decimal
 from typing import Any
 
@@ -23,26 +24,55 @@ def _score(value: Decimal | None, threshold: int) -> str:
 
 
 def _radar(data: RoundResult) -> Drawing:
+    """Staff solid, members dashed, on the features where every group drawn has a score shown:
+    a line through a made-up point would mislead. The legend names what is left out."""
     result = data.result
+    threshold = data.round.threshold
     drawing = Drawing(170 * mm, 110 * mm)
-    chart = SpiderChart()
-    chart.x, chart.y, chart.width, chart.height = 30 * mm, 12 * mm, 110 * mm, 90 * mm
-    chart.labels = [row.title[:30] for row in result.sections]
-    scale = data.instrument.scale
-    series = []
-    for group in ("staff", "member"):
-        series.append([float(getattr(r, group).score or scale.min) for r in result.sections])
-    chart.data = series
-    chart.strandLabels.format = "values"
-    chart.strands[0].strokeColor = colors.black
-    chart.strands[0].fillColor = None
-    chart.strands[0].strokeWidth = 1.5
-    chart.strands[1].strokeColor = colors.black
-    chart.strands[1].fillColor = None
-    chart.strands[1].strokeDashArray = (4, 3)
-    chart.strands[1].strokeWidth = 1.5
-    drawing.add(chart)
-    drawing.add(String(5, 5, "Solid line: staff. Dashed line: members.", fontSize=9))
+    names = {"staff": "staff", "member": "members"}
+    drawn = [
+        group
+        for group in ("staff", "member")
+        if any(getattr(row, group).score is not None for row in result.sections)
+    ]
+    axes = [
+        row
+        for row in result.sections
+        if drawn and all(getattr(row, group).score is not None for group in drawn)
+    ]
+    notes: list[str] = []
+    if len(axes) >= 3:
+        chart = SpiderChart()
+        chart.x, chart.y, chart.width, chart.height = 30 * mm, 20 * mm, 110 * mm, 84 * mm
+        chart.labels = [row.title[:30] for row in axes]
+        chart.data = [[float(getattr(row, group).score) for row in axes] for group in drawn]
+        chart.strandLabels.format = "values"
+        for index, group in enumerate(drawn):
+            strand = chart.strands[index]
+            strand.strokeColor = colors.black
+            strand.fillColor = None
+            strand.strokeWidth = 1.5
+            if group == "member":
+                strand.strokeDashArray = (4, 3)
+        drawing.add(chart)
+        lines = {"staff": "Solid line: staff.", "member": "Dashed line: members."}
+        notes.extend(lines[group] for group in drawn)
+        left_out = [row.title for row in result.sections if row not in axes]
+        if left_out:
+            notes.append(
+                f"Not on the chart (fewer than {threshold} responses): {', '.join(left_out)}."
+            )
+    else:
+        notes.append(
+            f"Too few features have scores shown (fewer than {threshold} responses) to draw "
+            "the radar: see the table."
+        )
+    missing = [names[group] for group in ("staff", "member") if group not in drawn]
+    if missing and len(axes) >= 3:
+        notes.append(f"No line for {' or '.join(missing)}: fewer than {threshold} responses.")
+    legend = textwrap.wrap(" ".join(notes), width=110)[:3]
+    for number, text in enumerate(legend):
+        drawing.add(String(5, 4 + 9 * (len(legend) - 1 - number), text, fontSize=8))
     return drawing
 
 
@@ -52,8 +82,9 @@ def _bars(data: RoundResult) -> Drawing:
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 15 * mm, 20 * mm, 150 * mm, 50 * mm
     chart.data = [
-        [float(r.staff.score or 0) for r in result.sections],
-        [float(r.member.score or 0) for r in result.sections],
+        # None leaves a gap: no bar is drawn for a score not shown.
+        [None if r.staff.score is None else float(r.staff.score) for r in result.sections],
+        [None if r.member.score is None else float(r.member.score) for r in result.sections],
     ]
     chart.categoryAxis.categoryNames = [r.code for r in result.sections]
     chart.categoryAxis.labels.angle = 30
@@ -65,7 +96,13 @@ def _bars(data: RoundResult) -> Drawing:
     chart.bars[1].strokeColor = colors.black
     drawing.add(chart)
     drawing.add(
-        String(5, 5, "Scores by section: black bars staff, white bars members.", fontSize=9)
+        String(
+            5,
+            5,
+            "Scores by section: black bars staff, white bars members; no bar where a score "
+            "is not shown.",
+            fontSize=9,
+        )
     )
     return drawing
 

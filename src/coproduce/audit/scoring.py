@@ -10,8 +10,6 @@ not scored.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,6 +17,8 @@ from fractions import Fraction
 from typing import Any
 
 from coproduce.audit.instruments import Instrument
+from coproduce.framework.rows import RowError as RowError
+from coproduce.framework.rows import csv_with_header, data_rows
 
 GROUPS = ("staff", "member")
 CSV_COLUMNS = ["respondent", "group", "item", "answer"]
@@ -172,27 +172,13 @@ def score(instrument: Instrument, responses: Iterable[Response], *, threshold: i
     )
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int  # spreadsheet row; the header is row 1
-    message: str
-
-    def __str__(self) -> str:
-        return f"row {self.row}: {self.message}"
-
-
 def responses_from_csv(text: str, instrument: Instrument) -> tuple[list[Response], list[RowError]]:
     """Responses from a CSV of ``respondent, group, item, answer``, and every bad row."""
-    text = text.removeprefix("\ufeff")
     errors: list[RowError] = []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return [], [RowError(1, "the file is empty: expected a header row")]
-    except csv.Error as error:
-        return [], [RowError(1, f"the header does not parse: {error}")]
-    header = [name.strip() for name in header]
+    opened = csv_with_header(text)
+    if isinstance(opened, RowError):
+        return [], [opened]
+    reader, header = opened
     if header != CSV_COLUMNS:
         return [], [
             RowError(
@@ -207,24 +193,11 @@ def responses_from_csv(text: str, instrument: Instrument) -> tuple[list[Response
     seen: dict[tuple[str, str], int] = {}
     order: list[str] = []
     ladder = instrument.ladder
-    row_number = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            row_number += 1
-            errors.append(RowError(row_number, f"the row does not parse: {error}"))
-            break
-        row_number = reader.line_num
-        if not any(cell.strip() for cell in row):
+    for found in data_rows(reader, len(CSV_COLUMNS)):
+        if isinstance(found, RowError):
+            errors.append(found)
             continue
-        if len(row) != len(CSV_COLUMNS):
-            errors.append(
-                RowError(row_number, f"expected {len(CSV_COLUMNS)} columns, found {len(row)}")
-            )
-            continue
+        row_number, row = found
         respondent, group, code, answer = (cell.strip() for cell in row)
         problems: list[str] = []
         if not respondent:
