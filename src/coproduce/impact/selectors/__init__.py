@@ -1,0 +1,1 @@
+"""Impact's reads of other apps' records."""
