@@ -137,3 +137,33 @@ def test_barriers_through_the_api(world: Any) -> None:
         ).status_code
         == 403
     )
+
+
+def test_the_action_list_costs_the_same_queries_for_one_action_or_many(world: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from coproduce.audit.services.actions import action_add
+
+    found = round_for(world)
+    client = world.client("commissioner")
+
+    def add() -> None:
+        action_add(
+            viewer=world.viewer("manager"),
+            round_id=found.pk,
+            title="Members co-chair",
+            due_on=timezone.localdate() + timedelta(days=9),
+        )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"{API}/rounds/{found.pk}/actions").status_code == 200
+        return len(captured)
+
+    add()
+    client.get(f"{API}/rounds/{found.pk}/actions")  # warm the session
+    one = queries()
+    add()
+    add()
+    assert queries() == one

@@ -21,7 +21,6 @@ from coproduce.audit.services.barriers import DESCRIPTION_LIMIT, barrier_record
 from coproduce.framework.api_bounds import BodyId, Id
 from coproduce.framework.api_errors import responses
 from coproduce.framework.api_pagination import Pagination
-from coproduce.people.permissions import Viewer
 from coproduce.people.permissions import viewer_of as viewer
 
 router = Router(tags=["audit"])
@@ -80,8 +79,8 @@ class AuditBarrierOut(Schema):
     created_at: datetime
 
 
-def _action(who: Viewer, action: Action) -> dict[str, Any]:
-    owners = selectors.shows_owners(who, action.round)
+def _action(action: Action, *, owners: bool) -> dict[str, Any]:
+    """One action; its owner only when ``owners`` (not for commissioners)."""
     return {
         "id": action.pk,
         "round_id": action.round_id,
@@ -132,7 +131,8 @@ def weakest_items(request: HttpRequest, round_id: Id) -> list[dict[str, Any]]:
 def action_list(request: HttpRequest, round_id: Id) -> Any:
     who = viewer(request)
     round_ = access_round(who, round_id=round_id)
-    return [_action(who, action) for action in selectors.round_actions(round_)]
+    owners = selectors.shows_owners(who, round_)
+    return [_action(action, owners=owners) for action in selectors.round_actions(round_)]
 
 
 @router.post(
@@ -151,7 +151,7 @@ def action_add(request: HttpRequest, round_id: Id, payload: AuditActionIn) -> An
         owner_membership_id=payload.owner_membership_id,
         detail=payload.detail,
     )
-    return Status(201, _action(who, selectors.access_action(who, action_id=added.pk)))
+    return Status(201, _action(added, owners=selectors.shows_owners(who, added.round)))
 
 
 @router.post(
@@ -170,7 +170,7 @@ def action_update(
         progress_note=payload.progress_note,
         due_on=payload.due_on,
     )
-    return _action(who, selectors.access_action(who, action_id=saved.pk))
+    return _action(saved, owners=selectors.shows_owners(who, saved.round))
 
 
 @router.get(

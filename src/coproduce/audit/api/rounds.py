@@ -139,8 +139,9 @@ def round_get(request: HttpRequest, round_id: Id) -> dict[str, Any]:
     summary="Open an audit round of a service (managers)",
 )
 def round_open(request: HttpRequest, organisation_id: Id, payload: AuditRoundIn) -> Any:
+    who = viewer(request)
     opened = services.round_open(
-        viewer=viewer(request),
+        viewer=who,
         organisation_id=organisation_id,
         service=payload.service,
         title=payload.title,
@@ -149,7 +150,7 @@ def round_open(request: HttpRequest, organisation_id: Id, payload: AuditRoundIn)
         instrument_id=payload.instrument_id,
         threshold=payload.threshold,
     )
-    return Status(201, _round(selectors.access_round(viewer(request), round_id=opened.pk)))
+    return Status(201, _round(opened))
 
 
 @router.post(
@@ -158,8 +159,7 @@ def round_open(request: HttpRequest, organisation_id: Id, payload: AuditRoundIn)
     summary="Close a round now: no more answers are taken (managers)",
 )
 def round_close(request: HttpRequest, round_id: Id) -> dict[str, Any]:
-    closed = services.round_close(viewer=viewer(request), round_id=round_id)
-    return _round(selectors.access_round(viewer(request), round_id=closed.pk))
+    return _round(services.round_close(viewer=viewer(request), round_id=round_id))
 
 
 @router.post(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -210,6 +211,16 @@ def _response_save(
     return respondent
 
 
+def _locked_respondent(**match: Any) -> Respondent | None:
+    """The one respondent matching ``match``, locked for this transaction, with its round."""
+    return (
+        Respondent.objects.select_for_update()
+        .select_related("round__instrument", "round__organisation")
+        .filter(**match)
+        .first()
+    )
+
+
 @transaction.atomic
 def response_save(
     *,
@@ -226,10 +237,7 @@ def response_save(
     ``ladder`` None leaves the ladder answer as it was; "" clears it."""
     found = access_round(viewer, round_id=round_id)
     respondent = (
-        Respondent.objects.select_for_update()
-        .select_related("round__instrument", "round__organisation")
-        .filter(round=found, person_id=viewer.person_id)
-        .first()
+        _locked_respondent(round=found, person_id=viewer.person_id)
         if viewer.person_id is not None
         else None
     )
@@ -264,12 +272,7 @@ def link_response_save(
     """Save or send the answers of an anonymous single-use link. Unknown token: NotFound;
     a link whose answers were sent: Conflict (no replay)."""
     respondent = (
-        Respondent.objects.select_for_update()
-        .select_related("round__instrument", "round__organisation")
-        .filter(source=Source.LINK, token_hash=token_hash(token))
-        .first()
-        if token
-        else None
+        _locked_respondent(source=Source.LINK, token_hash=token_hash(token)) if token else None
     )
     if respondent is None:
         raise NotFound("No such questionnaire link.")
