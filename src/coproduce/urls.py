@@ -13,6 +13,7 @@ urlpatterns = [
     path("directory/", include("coproduce.directory.urls")),
     path("coordination/", include("coproduce.coordination.urls")),
     path("audit/", include("coproduce.audit.urls")),
+    path("impact/", include("coproduce.impact.urls")),
     path("budgeting/", include("coproduce.budgeting.urls")),
     path("openreferral/", include("coproduce.directory.openreferral_urls")),
     path("api/v1/", api.urls),

@@ -181,6 +181,21 @@ def ons4_band(measure: Measure | str, score: int) -> str:
     raise AssertionError("the ONS bands cover 0 to 10")  # pragma: no cover
 
 
+def ons4_scores(answers: Sequence[int]) -> dict[Measure, int]:
+    """The four ONS4 answers, in the questions' order, by measure; each a whole number 0-10."""
+    if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
+        raise WellbeingError(f"ONS4 needs a list of {len(ONS4_MEASURES)} answers")
+    if len(answers) != len(ONS4_MEASURES):
+        raise WellbeingError(
+            f"ONS4 needs exactly {len(ONS4_MEASURES)} answers, one to each question; "
+            f"got {len(answers)}"
+        )
+    return {
+        measure: _ons4_score(measure, score)
+        for measure, score in zip(ONS4_MEASURES, answers, strict=True)
+    }
+
+
 def parse_swemwbs_conversion(text: str) -> dict[int, Decimal]:
     """The raw → metric table from CSV text: ``#`` comment lines, a ``raw,metric`` header, then
     exactly the raws 7 to 35 in order, each metric higher than the one before."""

@@ -71,6 +71,15 @@ ABILITIES: dict[str, frozenset[str]] = {
     "audit.view": EVERYONE_ACTIVE,
     "audit.enter_paper": STAFF_UP,
     "audit.run": MANAGERS_UP,
+    # impact (indicators are defined with members; reports are aggregates, suppressed below
+    # the threshold, so commissioners read them; a person's wellbeing scores are personal)
+    "impact.view": EVERYONE_ACTIVE,
+    "impact.propose": MEMBERS_UP,
+    "impact.record": STAFF_UP,
+    "impact.verify": COORDINATORS_UP,
+    "impact.view_wellbeing": COORDINATORS_UP,
+    "impact.manage": MANAGERS_UP,
+    "impact.report": AGGREGATES,
     # budgeting
     "budgeting.view": EVERYONE_ACTIVE,
     "budgeting.propose": MEMBERS_UP,
@@ -192,9 +201,14 @@ def check_any(viewer: Viewer, ability: str, organisation_ids: Iterable[int], **k
 
 
 def _describe(roles: frozenset[str]) -> str:
+    if Role.COMMISSIONER in roles and len(roles) > 1:
+        # Commissioners rank below members (they take no part), so "or above" would not say
+        # who: name the commissioner beside the lowest of the rest.
+        others = _describe(roles - {Role.COMMISSIONER})
+        return f"a commissioner or {others}"
     lowest = min((Role(r) for r in roles), key=lambda role: ROLE_RANK[role])
     label = str(lowest.label).lower()
     article = "an" if label[0] in "aeiou" else "a"
-    if len(roles) > 1 and lowest != Role.COMMISSIONER:
+    if len(roles) > 1:
         return f"{article} {label} or above"
     return f"{article} {label}"

@@ -11,7 +11,15 @@ from types import ModuleType
 from coproduce.framework.navigation import NavItem, Panel
 from coproduce.people.permissions import Viewer
 
-APPS_WITH_NAVIGATION = ("people", "timebank", "directory", "coordination", "audit", "budgeting")
+APPS_WITH_NAVIGATION = (
+    "people",
+    "timebank",
+    "directory",
+    "coordination",
+    "audit",
+    "impact",
+    "budgeting",
+)
 
 
 def _modules() -> list[ModuleType]:

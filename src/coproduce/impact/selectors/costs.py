@@ -15,10 +15,10 @@ from coproduce.impact.models import DeflatorYear, UnitCost
 from coproduce.people import permissions
 from coproduce.people.permissions import Viewer
 
-# No impact.* ability exists yet: reading is open to every active role, and adding costs or
-# editing the deflator series is for managers, as running an audit round is.
-VIEW_COSTS = "people.view_organisation"
-MANAGE_COSTS = "audit.run"
+# Reading is open to every active role (costs are reference figures, not personal records);
+# adding costs or editing the deflator series is for managers.
+VIEW_COSTS = "impact.view"
+MANAGE_COSTS = "impact.manage"
 
 
 def unit_costs(viewer: Viewer, organisation_id: int) -> QuerySet[UnitCost]:
@@ -47,3 +47,9 @@ def unit_cost_in(cost: UnitCost, price_year: int | str, series: Mapping[int, Dec
     """``cost``'s value re-based to ``price_year`` with ``series``; ValueError naming the year
     the series lacks."""
     return costs.rebase(cost.value, cost.price_year, price_year, series)
+
+
+def deflator_years(*, viewer: Viewer, organisation_id: int) -> dict[int, Decimal]:
+    """``deflator_series`` for a viewer of the organisation (the series is reference data)."""
+    permissions.check(viewer, VIEW_COSTS, organisation_id, action="see its deflator series")
+    return deflator_series(organisation_id)

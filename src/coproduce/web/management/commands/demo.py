@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from coproduce.notifications.services import notifications_settle
 
-DEMO_APPS = ("people", "timebank", "directory", "budgeting", "coordination", "audit")
+DEMO_APPS = ("people", "timebank", "directory", "budgeting", "coordination", "audit", "impact")
 
 
 class Command(BaseCommand):
