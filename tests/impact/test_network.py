@@ -5,10 +5,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import networkx as nx
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -18,11 +22,15 @@ from hypothesis import strategies as st
 from coproduce.impact.network import (
     DirectedPair,
     NetworkError,
+    TieArrays,
     aggregate,
+    earliest_per_tie,
     ei_index,
     measures,
     new_ties_per_quarter,
+    pair_totals,
     roster_from_csv,
+    ties_per_quarter,
     transfers_from_csv,
 )
 
@@ -233,6 +241,124 @@ def test_measures_hold_their_invariants(
 
     shuffled = data.draw(st.permutations(rows))
     assert measures(aggregate(shuffled), roster) == result
+
+
+@given(rows=transfer_rows, data=st.data())
+def test_measures_agree_with_networkx_on_the_tie_graph(
+    rows: list[tuple[str, str, int]], data: st.DataObject
+) -> None:
+    # The arrays and igraph against the definitions, counted the slow way.
+    roster = {person: data.draw(st.sampled_from(["north", "south"])) for person in PEOPLE}
+    result = measures(aggregate(rows), roster)
+    directed = {(payer, payee) for payer, payee, _ in rows}
+    graph = nx.Graph()
+    graph.add_edges_from(directed)
+    components = [len(component) for component in nx.connected_components(graph)]
+    payers = {payer for payer, _ in directed}
+    payees = {payee for _, payee in directed}
+    internal = sum(1 for a, b in graph.edges if roster[a] == roster[b])
+    assert result.ties == graph.number_of_edges()
+    assert result.reciprocated_ties == len(directed) - graph.number_of_edges()
+    assert result.components == len(components)
+    assert result.largest_component == max(components, default=0)
+    assert result.active == len(payers | payees)
+    if result.active:
+        share = Fraction(len(payers & payees), len(payers | payees))
+        assert abs(Fraction(result.give_and_receive_share or 0) - share) <= Fraction(1, 20000)
+    if result.ties:
+        ei = Fraction(graph.number_of_edges() - 2 * internal, graph.number_of_edges())
+        assert abs(Fraction(result.ei_index or 0) - ei) <= Fraction(1, 20000)
+
+
+def _numbers(values: list[int]) -> np.ndarray:
+    return np.array(values, dtype=np.int64)
+
+
+def test_tie_arrays_count_each_tie_once_and_refuse_a_self_payment() -> None:
+    # 0 → 1 twice and 1 → 0: one reciprocated tie; 2 → 0: another.
+    ties = TieArrays.of(_numbers([0, 0, 1, 2]), _numbers([1, 1, 0, 0]))
+    assert (ties.tie_low.tolist(), ties.tie_high.tolist(), ties.directed) == ([0, 0], [1, 2], 3)
+    assert (ties.payers.tolist(), ties.payees.tolist()) == ([0, 1, 2], [0, 1])
+    assert ties.ei_index(_numbers([7, 7, 8])) == Decimal("0.0000")  # 0-1 I, 0-2 E
+    with pytest.raises(NetworkError, match=r"^a person cannot pay themselves$"):
+        TieArrays.of(_numbers([0, 3]), _numbers([1, 3]))
+
+
+def test_pair_totals_add_up_each_ordered_pair_in_order() -> None:
+    payers, payees, counts, minutes = pair_totals(
+        _numbers([2, 0, 2, 0, 1]), _numbers([0, 1, 0, 1, 0]), _numbers([5, 60, 7, 30, 1])
+    )
+    assert [payers.tolist(), payees.tolist(), counts.tolist(), minutes.tolist()] == [
+        [0, 1, 2],
+        [1, 0, 0],
+        [2, 1, 2],
+        [90, 1, 12],
+    ]
+    empty = pair_totals(_numbers([]), _numbers([]), _numbers([]))
+    assert [part.tolist() for part in empty] == [[], [], [], []]
+
+
+def test_earliest_per_tie_takes_either_direction() -> None:
+    first = earliest_per_tie(_numbers([0, 1, 2, 0]), _numbers([1, 0, 0, 2]), _numbers([9, 4, 6, 8]))
+    assert sorted(first.tolist()) == [4, 6]  # 0-1 first at 4 (1 → 0), 0-2 at 6
+    assert earliest_per_tie(_numbers([]), _numbers([]), _numbers([])).tolist() == []
+
+
+def _seconds(year: int, month: int, day: int, hour: int, minute: int = 0) -> int:
+    return int(datetime(year, month, day, hour, minute, tzinfo=UTC).timestamp())
+
+
+def test_ties_per_quarter_dates_each_instant_in_the_zone() -> None:
+    london = ZoneInfo("Europe/London")
+    instants = _numbers(
+        [
+            _seconds(2025, 12, 31, 23, 30),  # GMT: still 2025-Q4
+            _seconds(2026, 3, 31, 23, 30),  # BST: 1 April, Q2
+            _seconds(2026, 6, 30, 23, 30),  # BST: 1 July, Q3
+            _seconds(2026, 9, 30, 22, 59),  # BST: 23:59 on 30 September, Q3
+        ]
+    )
+    assert ties_per_quarter(instants, london) == {
+        "2025-Q4": 1,
+        "2026-Q1": 0,
+        "2026-Q2": 1,
+        "2026-Q3": 2,
+    }
+    assert ties_per_quarter(instants, UTC) == {
+        "2025-Q4": 1,
+        "2026-Q1": 1,
+        "2026-Q2": 1,
+        "2026-Q3": 1,
+    }
+    assert ties_per_quarter(_numbers([]), london) == {}
+
+
+def test_ties_per_quarter_dates_an_instant_on_the_day_the_clocks_change() -> None:
+    # British Summer Time began at 01:00 UTC on Sunday 31 March 2024: at 00:30 UTC it was
+    # 00:30 on the 31st (Q1), at 23:30 UTC already 00:30 on 1 April (Q2).
+    london = ZoneInfo("Europe/London")
+    instants = _numbers([_seconds(2024, 3, 31, 0, 30), _seconds(2024, 3, 31, 23, 30)])
+    assert ties_per_quarter(instants, london) == {"2024-Q1": 1, "2024-Q2": 1}
+
+
+ZONES = ["Europe/London", "America/Sao_Paulo", "Australia/Lord_Howe", "Asia/Kathmandu", "UTC"]
+
+
+@given(
+    instants=st.lists(st.integers(_seconds(2009, 1, 1, 0), _seconds(2031, 1, 1, 0)), max_size=30),
+    zone=st.sampled_from(ZONES),
+)
+def test_ties_per_quarter_is_new_ties_per_quarter_of_the_local_dates(
+    instants: list[int], zone: str
+) -> None:
+    # São Paulo moved its clocks at midnight until 2019, Lord Howe by half an hour, and
+    # Kathmandu is 5:45 ahead: the day-by-day offsets must still date every instant as
+    # timezone.localdate would.
+    tz = ZoneInfo(zone)
+    dated = [
+        (datetime.fromtimestamp(t, tz).date(), f"a{n}", f"b{n}") for n, t in enumerate(instants)
+    ]
+    assert ties_per_quarter(_numbers(instants), tz) == new_ties_per_quarter(dated)
 
 
 # The CSV readers and the command

@@ -4,7 +4,7 @@ with every transfer posted through the time bank's own services."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from coproduce.errors import InvalidInput, NotFound, PermissionDenied
-from coproduce.impact.network import DirectedPair
+from coproduce.impact.network import DirectedPair, ei_index, measures
 from coproduce.impact.selectors.network import ledger_network, ledger_pairs, ledger_roster
 from coproduce.people import services as people_services
 from coproduce.people.models import Area, Membership
@@ -125,12 +125,12 @@ def _by_pair(pairs: list[DirectedPair]) -> dict[tuple[str, str], tuple[int, int]
     return {(pair.payer, pair.payee): (pair.transfers, pair.minutes) for pair in pairs}
 
 
-def test_ledger_pairs_aggregates_exchanges_and_group_legs_in_one_query(
+def test_ledger_pairs_aggregates_exchanges_and_group_legs_in_two_queries(
     world: World, ledger: Ledger
 ) -> None:
     with CaptureQueriesContext(connection) as queries:
         pairs = ledger_pairs(organisation_ids=[world.org.pk])
-    assert len(queries.captured_queries) == 1
+    assert len(queries.captured_queries) == 2  # the legs, the member accounts' people
     name = ledger.id
     # Ana → Cy: the 45-minute exchange and her 20 minutes of the group session. The reversed
     # Cy → Dee, the organisation's session and the award make no pair.
@@ -161,7 +161,7 @@ def test_ledger_network_measures_the_bank(world: World, ledger: Ledger) -> None:
     coordinator = world.viewer("coordinator")
     with CaptureQueriesContext(connection) as queries:
         result = ledger_network(viewer=coordinator, organisation_id=world.org.pk)
-    assert len(queries.captured_queries) == 2  # the roster, the pairs
+    assert len(queries.captured_queries) == 2  # the memberships, the legs
     assert result == {
         # Admin, member, staff, coordinator and manager from the world, Ana, Ben, Cy and Dee;
         # not the commissioner.
@@ -215,6 +215,62 @@ def test_ledger_network_in_a_window_counts_as_new_only_ties_first_made_in_it(
             end=_at(3, 1),
         )
     assert refused.value.field == "end"
+
+
+def test_a_tie_first_made_a_microsecond_before_the_window_is_not_new_in_it(
+    world: World, ledger: Ledger
+) -> None:
+    cy_helps_ana = _at(5, 20)  # Ana → Cy, 45 minutes; the group session adds Ana → Cy later
+    just_after = ledger_network(
+        viewer=world.viewer("manager"),
+        organisation_id=world.org.pk,
+        start=cy_helps_ana + timedelta(microseconds=1),
+    )
+    # In the window: Dee → staff, and the session's Ana → Cy and Ben → Cy. Ana-Cy was made
+    # on 20 May, a microsecond before it.
+    assert (just_after["transfers"], just_after["ties"]) == (3, 3)
+    assert just_after["new_ties_per_quarter"] == {"2026-Q3": 2}  # Dee-staff, Ben-Cy
+    at_it = ledger_network(
+        viewer=world.viewer("manager"), organisation_id=world.org.pk, start=cy_helps_ana
+    )
+    assert at_it["new_ties_per_quarter"] == {"2026-Q2": 1, "2026-Q3": 2}
+
+
+@pytest.mark.parametrize(
+    "window", [(None, None), (_at(3, 5), _at(8, 15, 10)), (_at(5, 20), None)], ids=str
+)
+def test_ledger_network_is_the_measures_of_ledger_pairs_and_the_roster(
+    world: World, ledger: Ledger, window: tuple[datetime | None, datetime | None]
+) -> None:
+    start, end = window
+    banks = [world.org.pk]
+    pairs = ledger_pairs(organisation_ids=banks, start=start, end=end)
+    by_area = ledger_roster(organisation_ids=banks, start=start, end=end)
+    by_role = ledger_roster(organisation_ids=banks, by="role", start=start, end=end)
+    result = ledger_network(
+        viewer=world.viewer("manager"), organisation_id=world.org.pk, start=start, end=end
+    )
+    expected: dict[str, Any] = measures(pairs, by_area).as_json()
+    staff_members = ei_index(pairs, by_role)
+    expected["ei_index_staff_members"] = float(staff_members) if staff_members is not None else None
+    assert {key: result[key] for key in expected} == expected
+
+
+def test_ledger_network_of_a_bank_with_no_transfers(world: World) -> None:
+    result = ledger_network(viewer=world.viewer("admin"), organisation_id=world.org.pk)
+    # Everyone in the world's bank but the commissioner, and nobody active.
+    assert {key: result[key] for key in ("people", "active", "ties", "isolated")} == {
+        "people": 5,
+        "active": 0,
+        "ties": 0,
+        "isolated": 5,
+    }
+    assert (result["components"], result["ei_index"], result["new_ties_per_quarter"]) == (
+        0,
+        None,
+        {},
+    )
+    assert ledger_pairs(organisation_ids=[world.org.pk]) == []
 
 
 def test_ledger_roster_keeps_those_who_left_with_ties_and_leaves_out_commissioners(
@@ -277,7 +333,8 @@ def test_ledger_network_is_for_figure_readers_of_the_bank(world: World, ledger: 
     assert figures["ties"] == 4
     with pytest.raises(
         PermissionDenied,
-        match=r"^You need to be a commissioner of this organisation to see the network measures\.$",
+        match=r"^You need to be a commissioner or a coordinator or above of this organisation "
+        r"to see the network measures\.$",
     ):
         ledger_network(viewer=world.viewer("member"), organisation_id=world.org.pk)
     with pytest.raises(NotFound):

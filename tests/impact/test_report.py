@@ -522,6 +522,30 @@ def test_report_hours_suppressed_in_a_bank_with_fewer_than_5_active_members(
     )
 
 
+def test_report_hours_fall_in_the_local_month_across_summer_time(
+    world: World, settings: Any
+) -> None:
+    """Grouped by UTC hour in the database, each hour put in its local month: 23:30 UTC on 30
+    June is 00:30 on 1 July in London (BST). A zone that is not whole hours from UTC is
+    grouped by month in the database instead, with the same answer."""
+    riverside = people_services.area_create(name="Riverside")
+    members = [_person(world, f"Person {n}", riverside) for n in range(6)]
+    _exchange(world, members[0], members[1], 60, _at(2026, 6, 30, 23, 30))  # July in London
+    _exchange(world, members[2], members[3], 30, _at(2026, 6, 30, 22, 30))  # 23:30 BST, June
+    _exchange(world, members[4], members[5], 15, _at(2026, 1, 31, 23, 30))  # GMT: January
+    start, end = _at(2026, 1, 1, 0), _at(2026, 8, 1, 0)
+    for zone in ("Europe/London", "Asia/Kolkata"):
+        settings.TIME_ZONE = zone
+        hours = report_hours(
+            viewer=world.viewer("coordinator"), organisation_id=world.org.pk, start=start, end=end
+        )
+        by_month = {m["month"]: m["minutes"] for m in hours["by_month"] if m["minutes"]}
+        if zone == "Europe/London":
+            assert by_month == {"2026-01": 15, "2026-06": 30, "2026-07": 60}
+        else:  # UTC+5:30: all three are the next morning
+            assert by_month == {"2026-02": 15, "2026-07": 90}
+
+
 def test_report_fails_with_the_reason_when_the_price_year_cannot_be_reached(
     world: World, bank: Bank, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -117,7 +117,7 @@ def test_licence_record_keeps_one_licence_per_organisation_with_its_history(worl
     assert swemwbs_licensed(world.org.pk) is False
     details = list(
         HistoryEntry.objects.filter(action="impact.licence_record")
-        .order_by("pk")
+        .order_by("at")
         .values_list("detail", flat=True)
     )
     assert details == [

@@ -1,16 +1,15 @@
 """Network-building measures of a time bank, from who paid whom.
 
 The core takes *aggregated directed pairs* — one ``DirectedPair`` per ordered (payer, payee)
-with how many transfers and minutes went that way — so a county's millions of transfers reach
-it as a few hundred thousand pairs. The database path aggregates in SQL, e.g.::
-
-    Transfer rows → GROUP BY payer, payee → COUNT(*), SUM(minutes) → DirectedPair
-
-and the CSV path (``coproduce impact network``) aggregates with ``transfers_from_csv``.
+with how many transfers and minutes went that way — and the CSV path (``coproduce impact
+network``) aggregates with ``transfers_from_csv``. A county's ledger reaches the measures as
+numpy arrays instead (``TieArrays``, from ``impact.selectors.network``): two million
+transfers are two million ordered pairs when nearly every one is between strangers, too many
+to hold as Python objects in the time a report has.
 
 A *tie* is an unordered pair {a, b} with at least one transfer either way; it is
 *reciprocated* when both directions carry one. Components are those of the undirected tie
-graph (networkx); every active person is on at least one tie, because nobody pays themselves.
+graph (igraph); every active person is on at least one tie, because nobody pays themselves.
 The E-I index is (E - I)/(E + I) over ties, each counted once: E ties join people of
 different groups (areas, or staff and members), I ties people of the same group. With a
 roster, the roster is the whole population: a person in the transfers who is not on it is an
@@ -21,12 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-import networkx as nx
+import igraph
+import numpy as np
+import numpy.typing as npt
 
 from coproduce.framework.rows import RowError as RowError
 from coproduce.framework.rows import csv_with_header, data_rows
@@ -37,6 +38,11 @@ PEOPLE_COLUMNS = ["person", "group"]
 # above it is a typo, not a transfer.
 MAX_ROW_MINUTES = 10**12
 _FOUR_PLACES = Decimal("0.0001")
+_DAY = 24 * 3600
+_EPOCH = date(1970, 1, 1)
+# A pair of person numbers is one int64, payer * size + payee.
+_MAX_NUMBERS = 2**31
+Numbers = npt.NDArray[np.int64]
 
 
 class NetworkError(ValueError):
@@ -129,12 +135,6 @@ def aggregate(rows: Iterable[tuple[str, str, int]]) -> list[DirectedPair]:
     return _pairs(totals)
 
 
-def _tie_groups(ties: set[tuple[str, str]], groups: Mapping[str, str]) -> Decimal | None:
-    internal = sum(1 for a, b in ties if groups[a] == groups[b])
-    external = len(ties) - internal
-    return _ratio(external - internal, external + internal)
-
-
 def _unplaced(people: Iterable[str], groups: Mapping[str, str]) -> None:
     missing = sorted(person for person in people if person not in groups)
     if missing:
@@ -163,17 +163,175 @@ def _directed(pairs: Iterable[DirectedPair]) -> tuple[set[tuple[str, str]], int,
     return directed, transfers, minutes
 
 
-def _ties(directed: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    return {(a, b) if a < b else (b, a) for a, b in directed}
+def _starts(ordered: Numbers) -> Numbers:
+    """Where each run of equal values begins in an ascending array."""
+    new = np.ones(ordered.size, dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    return np.flatnonzero(new)
+
+
+def distinct(values: Numbers) -> Numbers:
+    """The distinct values, ascending. (numpy 2's ``np.unique`` without an inverse hashes:
+    seconds on two million int64s, where this sort takes milliseconds.)"""
+    ordered = np.sort(values)
+    return ordered[_starts(ordered)]
+
+
+def _pair_size(payer: Numbers, payee: Numbers) -> int:
+    """How many person numbers the pairs use, so that ``a * size + b`` is one pair."""
+    size = int(max(payer.max(), payee.max())) + 1 if payer.size else 1
+    if size > _MAX_NUMBERS:
+        raise ValueError(f"at most {_MAX_NUMBERS} people, not {size}")
+    return size
+
+
+def earliest_per_tie(payer: Numbers, payee: Numbers, times: Numbers) -> Numbers:
+    """The smallest of ``times`` among each tie's transfers (one per payer, payee), a value
+    per tie in no particular order."""
+    size = _pair_size(payer, payee)
+    ties = np.minimum(payer, payee) * size + np.maximum(payer, payee)
+    order = np.argsort(ties)
+    ties = ties[order]
+    return np.minimum.reduceat(times[order], _starts(ties)) if ties.size else ties
+
+
+def pair_totals(
+    payer: Numbers, payee: Numbers, minutes: Numbers
+) -> tuple[Numbers, Numbers, Numbers, Numbers]:
+    """Transfers → one element per ordered (payer, payee), in order of payer then payee: the
+    payer, the payee, how many transfers and their minutes (int64: a pair's minutes stay
+    under 2**63)."""
+    size = _pair_size(payer, payee)
+    keys = payer * size + payee
+    order = np.argsort(keys)
+    keys = keys[order]
+    starts = _starts(keys)
+    counts = np.diff(np.append(starts, keys.size))
+    totals = np.add.reduceat(minutes[order], starts) if keys.size else keys
+    payers, payees = np.divmod(keys[starts], size)
+    return payers, payees, counts, totals
+
+
+@dataclass(frozen=True)
+class TieArrays:
+    """A network's ordered pairs as arrays of person numbers (0, 1, …; what each number
+    stands for is the caller's): the distinct payers and payees, each tie once as its lower
+    and higher number, and how many distinct ordered pairs there are."""
+
+    payers: Numbers
+    payees: Numbers
+    tie_low: Numbers
+    tie_high: Numbers
+    directed: int
+
+    @classmethod
+    def of(cls, payer: Numbers, payee: Numbers) -> TieArrays:
+        """From a payer and a payee per transfer, or per pair (a pair repeated is one pair).
+        Nobody pays themselves: the caller has refused that, naming the person."""
+        if payer.shape != payee.shape:
+            raise ValueError("a payer and a payee for each transfer")
+        if np.any(payer == payee):
+            raise NetworkError("a person cannot pay themselves")
+        size = _pair_size(payer, payee)
+        # An ordered pair as one int64, payer first: the sorted keys are sorted by payer.
+        directed = distinct(payer * size + payee)
+        payer, payee = np.divmod(directed, size)
+        ties = distinct(np.minimum(payer, payee) * size + np.maximum(payer, payee))
+        low, high = np.divmod(ties, size)
+        return cls(
+            payers=payer[_starts(payer)],
+            payees=distinct(payee),
+            tie_low=low,
+            tie_high=high,
+            directed=int(directed.size),
+        )
+
+    def ei_index(self, groups: Numbers) -> Decimal | None:
+        """The E-I index of the ties when person number ``n`` is in group ``groups[n]`` (any
+        integer standing for a group)."""
+        internal = int(np.count_nonzero(groups[self.tie_low] == groups[self.tie_high]))
+        external = int(self.tie_low.size) - internal
+        return _ratio(external - internal, external + internal)
+
+    def _component_sizes(self, active: Numbers) -> list[int]:
+        vertex = np.full(int(active[-1]) + 1 if active.size else 0, -1, dtype=np.int64)
+        vertex[active] = np.arange(active.size)
+        # python-igraph's wheels read an edge list pair by pair (the limited C API): pairs of
+        # Python ints go in faster than the rows of a numpy array.
+        graph = igraph.Graph(
+            n=int(active.size),
+            edges=zip(vertex[self.tie_low].tolist(), vertex[self.tie_high].tolist(), strict=True),
+        )
+        sizes: list[int] = graph.connected_components().sizes()
+        return sizes
+
+    def measures(
+        self,
+        *,
+        transfers: int,
+        minutes: int,
+        people: int | None = None,
+        groups: Numbers | None = None,
+    ) -> NetworkMeasures:
+        """``people``: the roster's size (everyone, active or not), or None for no roster;
+        ``groups``: each person number's group, for the E-I index, with a roster."""
+        active = distinct(np.concatenate([self.payers, self.payees]))
+        both = int(np.intersect1d(self.payers, self.payees, assume_unique=True).size)
+        sizes = self._component_sizes(active)
+        count = int(active.size)
+        if people is None:
+            people, isolated, ei = count, 0, None
+        else:
+            isolated = people - count
+            ei = self.ei_index(groups) if groups is not None else None
+        return NetworkMeasures(
+            people=people,
+            active=count,
+            transfers=transfers,
+            minutes=minutes,
+            ties=int(self.tie_low.size),
+            # A tie is one directed pair, or two when reciprocated.
+            reciprocated_ties=self.directed - int(self.tie_low.size),
+            give_and_receive_share=_ratio(both, count),
+            isolated=isolated,
+            components=len(sizes),
+            largest_component=max(sizes, default=0),
+            ei_index=ei,
+            exchanges_per_active=_ratio(transfers, count),
+            minutes_per_active=_ratio(minutes, count),
+        )
+
+
+def _numbered(
+    directed: set[tuple[str, str]], groups: Mapping[str, str] | None
+) -> tuple[TieArrays, Numbers | None]:
+    """The pairs as ``TieArrays``, and with ``groups`` each person number's group as a
+    number. Every person in the pairs must have a group."""
+    people = sorted({person for pair in directed for person in pair})
+    if groups is not None:
+        _unplaced(people, groups)
+    number = {person: n for n, person in enumerate(people)}
+    pairs = list(directed)
+    payer = np.fromiter((number[a] for a, _ in pairs), dtype=np.int64, count=len(pairs))
+    payee = np.fromiter((number[b] for _, b in pairs), dtype=np.int64, count=len(pairs))
+    if groups is None:
+        return TieArrays.of(payer, payee), None
+    codes: dict[str, int] = {}
+    group_numbers = np.fromiter(
+        (codes.setdefault(groups[person], len(codes)) for person in people),
+        dtype=np.int64,
+        count=len(people),
+    )
+    return TieArrays.of(payer, payee), group_numbers
 
 
 def ei_index(pairs: Iterable[DirectedPair], groups: Mapping[str, str]) -> Decimal | None:
     """The E-I index of the ties under one grouping (e.g. staff and members, when
     ``measures`` was given areas). Every person in ``pairs`` must have a group."""
     directed, _, _ = _directed(pairs)
-    ties = _ties(directed)
-    _unplaced({person for tie in ties for person in tie}, groups)
-    return _tie_groups(ties, groups)
+    ties, group_numbers = _numbered(directed, groups)
+    assert group_numbers is not None
+    return ties.ei_index(group_numbers)
 
 
 def measures(
@@ -182,47 +340,30 @@ def measures(
     """The network measures of aggregated directed pairs (duplicates of one ordered pair are
     added together). ``roster`` maps every person — active or not — to their group."""
     directed, transfers, minutes = _directed(pairs)
-    payers = {payer for payer, _ in directed}
-    payees = {payee for _, payee in directed}
-    active = payers | payees
-    ties = _ties(directed)
-    # A tie is one directed pair, or two when reciprocated.
-    reciprocated = len(directed) - len(ties)
-
-    # networkx's union-find gives the connected components of the tie graph in about half
-    # the time of building an nx.Graph for connected_components, whose adjacency would be
-    # used for nothing else.
-    components = nx.utils.UnionFind()
-    for a, b in ties:
-        components.union(a, b)
-    sizes = [len(component) for component in components.to_sets()]
-
-    if roster is None:
-        people, isolated, ei = len(active), 0, None
-    else:
-        _unplaced(active, roster)
-        people = len(roster)
-        isolated = people - len(active)
-        ei = _tie_groups(ties, roster)
-    return NetworkMeasures(
-        people=people,
-        active=len(active),
+    ties, group_numbers = _numbered(directed, roster)
+    return ties.measures(
         transfers=transfers,
         minutes=minutes,
-        ties=len(ties),
-        reciprocated_ties=reciprocated,
-        give_and_receive_share=_ratio(len(payers & payees), len(active)),
-        isolated=isolated,
-        components=len(sizes),
-        largest_component=max(sizes, default=0),
-        ei_index=ei,
-        exchanges_per_active=_ratio(transfers, len(active)),
-        minutes_per_active=_ratio(minutes, len(active)),
+        people=None if roster is None else len(roster),
+        groups=group_numbers,
     )
 
 
 def _quarter(day: date) -> tuple[int, int]:
     return day.year, (day.month - 1) // 3 + 1
+
+
+def _quarter_series(counts: Mapping[tuple[int, int], int]) -> dict[str, int]:
+    """``{(year, quarter): n}`` → ``{"2026-Q1": n, ...}`` in order, with a zero for every
+    quarter between the first and the last."""
+    if not counts:
+        return {}
+    (year, number), last = min(counts), max(counts)
+    series: dict[str, int] = {}
+    while (year, number) <= last:
+        series[f"{year}-Q{number}"] = counts.get((year, number), 0)
+        year, number = (year + 1, 1) if number == 4 else (year, number + 1)
+    return series
 
 
 def new_ties_per_quarter(dated_pairs: Iterable[tuple[date, str, str]]) -> dict[str, int]:
@@ -243,14 +384,51 @@ def new_ties_per_quarter(dated_pairs: Iterable[tuple[date, str, str]]) -> dict[s
     for day in first.values():
         quarter = _quarter(day)
         counts[quarter] = counts.get(quarter, 0) + 1
-    if not counts:
+    return _quarter_series(counts)
+
+
+def _offset(instant: int, zone: tzinfo) -> int:
+    offset = datetime.fromtimestamp(instant, zone).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+def _local_days(instants: Numbers, zone: tzinfo) -> Numbers:
+    """Each instant's date in ``zone`` (``timezone.localdate``), as days since 1 January 1970.
+    The zone's offset from UTC is looked up once for each UTC day from the first instant's to
+    the last's, and instant by instant on a day whose clocks change (its offset at 00:00:00
+    and at 23:59:59 differ): no zone changes its clocks twice in one day."""
+    first_day = int(instants.min()) // _DAY
+    day = instants // _DAY - first_day
+    offsets = np.empty(int(day.max()) + 1, dtype=np.int64)
+    changing: list[int] = []
+    for n in range(offsets.size):
+        midnight = (first_day + n) * _DAY
+        offsets[n] = _offset(midnight, zone)
+        if _offset(midnight + _DAY - 1, zone) != offsets[n]:
+            changing.append(n)
+    local = instants + offsets[day]
+    if changing:
+        on_changing_day = np.zeros(offsets.size, dtype=bool)
+        on_changing_day[changing] = True
+        rows = np.flatnonzero(on_changing_day[day])
+        local[rows] = [instant + _offset(instant, zone) for instant in instants[rows].tolist()]
+    return local // _DAY
+
+
+def ties_per_quarter(first_instants: Numbers, zone: tzinfo) -> dict[str, int]:
+    """``new_ties_per_quarter`` from each new tie's first transfer as whole seconds since
+    1970 (UTC), one per tie, dated in ``zone``."""
+    if not first_instants.size:
         return {}
-    (year, number), last = min(counts), max(counts)
-    series: dict[str, int] = {}
-    while (year, number) <= last:
-        series[f"{year}-Q{number}"] = counts.get((year, number), 0)
-        year, number = (year + 1, 1) if number == 4 else (year, number + 1)
-    return series
+    days = _local_days(first_instants, zone)
+    first_day = int(days.min())
+    counts: dict[tuple[int, int], int] = {}
+    # Counted by day, in numpy; the few thousand days are dated one by one.
+    for n, count in enumerate(np.bincount(days - first_day).tolist()):
+        if count:
+            quarter = _quarter(_EPOCH + timedelta(days=first_day + n))
+            counts[quarter] = counts.get(quarter, 0) + count
+    return _quarter_series(counts)
 
 
 def _rows(
