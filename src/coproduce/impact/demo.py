@@ -22,6 +22,7 @@ from django.utils import timezone
 from coproduce.audit.demo import SERVICE
 from coproduce.impact.models import Agency, OutcomeIndicator, SplitRule, UnitCost
 from coproduce.impact.services import costs, outcomes, reports, value_maps, wellbeing
+from coproduce.impact.services.costs import starter_costs_load
 from coproduce.impact.tasks import report_build
 from coproduce.people.demo import HOME, organisation, person
 from coproduce.people.models import Membership, MembershipStatus, Role
@@ -231,6 +232,9 @@ def _indicators(home_id: int, rng: random.Random, today: date) -> None:
     manager = _viewer("manager@example.org")
     staff = _viewer("staff@example.org")
     coordinator = _viewer("coordinator@example.org")
+    # The starter table comes with migration 0002; a database flushed since (a test's) has lost
+    # it, so bring it back (safe to run again).
+    starter_costs_load()
     costs = {c.code: c.pk for c in UnitCost.objects.filter(organisation__isnull=True)}
     months = _months(today)
     for (
