@@ -5,6 +5,7 @@ formatter every app writes hours and money with, so a negative amount always has
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from coproduce.errors import InvalidInput
 
@@ -41,3 +42,35 @@ def hours_parse(value: str, *, field: str = "hours") -> int:
     if match:
         return round(float(text) * 60)
     raise InvalidInput(field, "Enter hours like 1:30, 1.5 or 90m.")
+
+
+def decimal_parse(
+    value: object,
+    *,
+    field: str,
+    unreadable: str,
+    negative: str,
+    too_big: str,
+    places: str,
+    below: Decimal,
+) -> Decimal:
+    """A number of 0 or more, below ``below``, to at most 2 decimal places, from a Decimal, an
+    int or text (thousands commas allowed); InvalidInput on ``field`` with the message for
+    what is wrong. A bool is not a number here."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise InvalidInput(field, unreadable)
+    try:
+        number = (
+            Decimal(value.strip().replace(",", "")) if isinstance(value, str) else Decimal(value)
+        )
+    except InvalidOperation as error:
+        raise InvalidInput(field, unreadable) from error
+    if not number.is_finite():
+        raise InvalidInput(field, unreadable)
+    if number < 0:
+        raise InvalidInput(field, negative)
+    if number >= below:
+        raise InvalidInput(field, too_big)
+    if number != number.quantize(Decimal("0.01")):
+        raise InvalidInput(field, places)
+    return number.quantize(Decimal("0.01"))

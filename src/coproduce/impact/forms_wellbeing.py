@@ -37,8 +37,11 @@ class ResponseForm(forms.Form):
         label="The service", max_length=200, required=False, help_text="For example: day service."
     )
 
+    # The answer fields, in the instrument's order: each instrument's form names its own.
+    ANSWER_FIELDS: tuple[str, ...] = ()
+
     def answer_fields(self) -> list[str]:
-        raise NotImplementedError
+        return list(self.ANSWER_FIELDS)
 
     def answers(self) -> list[int]:
         """The scores in the instrument's order."""
@@ -59,8 +62,7 @@ class Ons4ResponseForm(ResponseForm):
                 help_text=f"0 is {low}, 10 is {high}.",
             )
 
-    def answer_fields(self) -> list[str]:
-        return [measure.value for measure in wellbeing.ONS4_MEASURES]
+    ANSWER_FIELDS = tuple(measure.value for measure in wellbeing.ONS4_MEASURES)
 
 
 class SwemwbsResponseForm(ResponseForm):
@@ -73,8 +75,7 @@ class SwemwbsResponseForm(ResponseForm):
                 label=f"Item {item} score", min_value=1, max_value=5
             )
 
-    def answer_fields(self) -> list[str]:
-        return [f"item_{item}" for item in range(1, wellbeing.SWEMWBS_ITEMS + 1)]
+    ANSWER_FIELDS = tuple(f"item_{item}" for item in range(1, wellbeing.SWEMWBS_ITEMS + 1))
 
 
 class LicenceForm(forms.Form):

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from coproduce.errors import InvalidInput
+from coproduce.framework.amounts import decimal_parse
 from coproduce.impact import costs
 from coproduce.impact.models import Agency, CostKind, DeflatorYear, UnitCost
 from coproduce.impact.selectors.costs import MANAGE_COSTS
@@ -173,22 +174,15 @@ def _price_year(text: str, *, field: str) -> str:
 
 
 def _value(value: Decimal | int | str) -> Decimal:
-    if isinstance(value, bool):
-        raise InvalidInput("value", "Give the value in pounds, like 109.50.")
-    try:
-        amount = Decimal(value.strip().replace(",", "")) if isinstance(value, str) else value
-        amount = Decimal(amount)
-    except InvalidOperation as error:
-        raise InvalidInput("value", "Give the value in pounds, like 109.50.") from error
-    if not amount.is_finite():
-        raise InvalidInput("value", "Give the value in pounds, like 109.50.")
-    if amount < 0:
-        raise InvalidInput("value", "A unit cost can't be negative.")
-    if amount >= MAX_VALUE:
-        raise InvalidInput("value", f"A unit cost must be below £{MAX_VALUE:,}.")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise InvalidInput("value", "Give the value to the penny (at most 2 decimal places).")
-    return amount.quantize(Decimal("0.01"))
+    return decimal_parse(
+        value,
+        field="value",
+        unreadable="Give the value in pounds, like 109.50.",
+        negative="A unit cost can't be negative.",
+        too_big=f"A unit cost must be below £{MAX_VALUE:,}.",
+        places="Give the value to the penny (at most 2 decimal places).",
+        below=MAX_VALUE,
+    )
 
 
 @transaction.atomic

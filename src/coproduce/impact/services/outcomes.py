@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from coproduce.errors import Conflict, InvalidInput, PermissionDenied
+from coproduce.framework.amounts import decimal_parse
 from coproduce.impact import value
 from coproduce.impact.models import (
     Agency,
@@ -309,22 +310,15 @@ def indicator_retire(*, viewer: Viewer, indicator_id: int) -> OutcomeIndicator:
 
 
 def _quantity(quantity: Decimal | int | str) -> Decimal:
-    message = "Give the quantity as a number, like 12 or 3.5."
-    if isinstance(quantity, bool) or not isinstance(quantity, Decimal | int | str):
-        raise InvalidInput("quantity", message)
-    try:
-        number = Decimal(quantity.strip()) if isinstance(quantity, str) else Decimal(quantity)
-    except InvalidOperation as error:
-        raise InvalidInput("quantity", message) from error
-    if not number.is_finite():
-        raise InvalidInput("quantity", message)
-    if number < 0:
-        raise InvalidInput("quantity", "A quantity can't be negative.")
-    if number >= MAX_QUANTITY:
-        raise InvalidInput("quantity", f"A quantity must be below {MAX_QUANTITY:,}.")
-    if number != number.quantize(Decimal("0.01")):
-        raise InvalidInput("quantity", "Give the quantity to at most 2 decimal places.")
-    return number.quantize(Decimal("0.01"))
+    return decimal_parse(
+        quantity,
+        field="quantity",
+        unreadable="Give the quantity as a number, like 12 or 3.5.",
+        negative="A quantity can't be negative.",
+        too_big=f"A quantity must be below {MAX_QUANTITY:,}.",
+        places="Give the quantity to at most 2 decimal places.",
+        below=MAX_QUANTITY,
+    )
 
 
 @transaction.atomic
